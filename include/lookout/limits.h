@@ -1,0 +1,34 @@
+/* limits.h - every hard limit of lookout in one place, each with its reason.
+ * Input is hostile: every buffer, table and queue that input can grow is capped here. */
+#ifndef LOOKOUT_LIMITS_H
+#define LOOKOUT_LIMITS_H
+
+/* NMEA 0183 says 82 characters; tag blocks and receiver trailers make real lines longer.
+ * 1 KiB leaves room for both; a longer line is rejected whole, never truncated. */
+#define LO_MAX_LINE 1024
+
+/* Six-bit characters in one reassembled message. ITU-R M.1371-5 caps a message at
+ * 5 slots (1008 data bits = 168 characters); real feeds carry a few longer ones, so we
+ * allow twice that and reject beyond. */
+#define LO_MAX_PAYLOAD_CHARS 336
+#define LO_MAX_PAYLOAD_BITS (LO_MAX_PAYLOAD_CHARS * 6)
+#define LO_MAX_PAYLOAD_BYTES (LO_MAX_PAYLOAD_BITS / 8)
+
+/* NMEA fragment counts are one digit. */
+#define LO_MAX_FRAGMENTS 9
+
+/* Concurrent multi-sentence messages being reassembled. Real interleaving is a
+ * handful per source; 256 covers merged feeds of many receivers. */
+#define LO_REASSEMBLY_SLOTS 256
+/* A fragment waits at most this many sentences for its siblings. */
+#define LO_REASSEMBLY_MAX_AGE 1000
+
+/* Station / source names (tag block s:, USCG r..., PGHP station). */
+#define LO_MAX_STATION 32
+
+/* Decoded values per message, including repeated groups (tidal windows, ...). */
+#define LO_MAX_VALUES 160
+/* Bytes of decoded text per message (all text fields together, NUL included). */
+#define LO_MAX_TEXT 512
+
+#endif

@@ -1,0 +1,11 @@
+/* cli.h - the lookout command-line tool's commands (public API users only). */
+#ifndef LOOKOUT_CLI_H
+#define LOOKOUT_CLI_H
+
+int cmd_decode(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+
+/* Print "lookout: <fmt>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

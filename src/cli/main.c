@@ -1,0 +1,48 @@
+/* main.c - the lookout command-line tool: dispatches to one command per file. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("lookout: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: lookout COMMAND [OPTIONS] [FILE...]\n"
+          "\n"
+          "commands:\n"
+          "  decode   decode AIS NMEA sentences to JSON lines or CSV\n"
+          "  encode   encode JSON lines (as decode writes them) back to NMEA sentences\n"
+          "\n"
+          "Run 'lookout COMMAND --help' for a command's options.\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "decode"))
+        return cmd_decode(argc - 1, argv + 1);
+    if (!strcmp(cmd, "encode"))
+        return cmd_encode(argc - 1, argv + 1);
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    cli_error("unknown command '%s'", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,94 @@
+/* bits.c - six-bit armour and MSB-first bit access. */
+#include "lookout/bits.h"
+
+#include <string.h>
+
+#define BAD 0xFF
+#define ROW16(a) a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a
+
+/* '0'..'W' -> 0..39, '`'..'w' -> 40..63; everything else invalid. */
+const uint8_t lo_armour_value[256] = {
+    ROW16(BAD), ROW16(BAD), ROW16(BAD),
+    /* 0x30 */ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+    /* 0x40 */ 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+    /* 0x50 */ 32, 33, 34, 35, 36, 37, 38, 39, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD,
+    /* 0x60 */ 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55,
+    /* 0x70 */ 56, 57, 58, 59, 60, 61, 62, 63, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD,
+    ROW16(BAD), ROW16(BAD), ROW16(BAD), ROW16(BAD),
+    ROW16(BAD), ROW16(BAD), ROW16(BAD), ROW16(BAD),
+};
+
+const char lo_armour_char[64] = "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw";
+
+const char lo_sixbit_ascii[64] = "@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_ !\"#$%&'()*+,-./0123456789:;<=>?";
+
+int lo_armour_decode(const char *s, size_t n, uint8_t *bits, uint32_t *nbits)
+{
+    uint32_t pos = *nbits;
+    /* Accumulate into a 32-bit register and flush whole bytes. */
+    uint32_t acc = 0;
+    unsigned accbits = pos & 7;
+    if (accbits)
+        acc = (uint32_t)(bits[pos >> 3] >> (8 - accbits));
+    size_t out = pos >> 3;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t v = lo_armour_value[(unsigned char)s[i]];
+        if (v == BAD)
+            return -1;
+        acc = (acc << 6) | v;
+        accbits += 6;
+        if (accbits >= 8) {
+            accbits -= 8;
+            bits[out++] = (uint8_t)(acc >> accbits);
+        }
+    }
+    if (accbits)
+        bits[out] = (uint8_t)(acc << (8 - accbits));
+    *nbits = pos + (uint32_t)(n * 6);
+    return 0;
+}
+
+uint64_t lo_bits_u(const uint8_t *bits, uint32_t nbits, uint32_t pos, unsigned width)
+{
+    if (width == 0)
+        return 0;
+    if (width > 56) /* keep the byte accumulator below 64 bits */
+        return (lo_bits_u(bits, nbits, pos, width - 32) << 32) |
+               lo_bits_u(bits, nbits, pos + width - 32, 32);
+    if ((uint64_t)pos + width > nbits) {
+        /* Past the end: the missing low bits read as zero. */
+        uint64_t v = 0;
+        for (unsigned i = 0; i < width; i++) {
+            uint32_t p = pos + i;
+            unsigned bit = p < nbits ? (bits[p >> 3] >> (7 - (p & 7))) & 1u : 0u;
+            v = (v << 1) | bit;
+        }
+        return v;
+    }
+    uint32_t first = pos >> 3, last = (pos + width - 1) >> 3;
+    uint64_t acc = 0;
+    for (uint32_t b = first; b <= last; b++)
+        acc = (acc << 8) | bits[b];
+    unsigned shift = (unsigned)(8 * (last - first + 1)) - (pos & 7) - width;
+    return (acc >> shift) & ((width == 64) ? ~(uint64_t)0 : (((uint64_t)1 << width) - 1));
+}
+
+int64_t lo_bits_s(const uint8_t *bits, uint32_t nbits, uint32_t pos, unsigned width)
+{
+    uint64_t u = lo_bits_u(bits, nbits, pos, width);
+    if (width < 64 && (u >> (width - 1)) & 1u)
+        u |= ~(uint64_t)0 << width;
+    return (int64_t)u;
+}
+
+void lo_bits_put(uint8_t *bits, uint32_t pos, unsigned width, uint64_t v)
+{
+    for (unsigned i = 0; i < width; i++) {
+        uint32_t p = pos + i;
+        unsigned bit = (unsigned)(v >> (width - 1 - i)) & 1u;
+        if (bit)
+            bits[p >> 3] |= (uint8_t)(0x80u >> (p & 7));
+        else
+            bits[p >> 3] &= (uint8_t)~(0x80u >> (p & 7));
+    }
+}

@@ -1,0 +1,191 @@
+/* decode.c - message bits -> lo_message, by walking the message's layout. */
+#include <string.h>
+
+#include "lookout/bits.h"
+#include "lookout/message.h"
+
+typedef struct walker {
+    const uint8_t *bits;
+    uint32_t nbits;
+    uint32_t pos;
+    bool zero_fill;
+    lo_message *m;
+} walker;
+
+/* Store six-bit text of n characters at the walker's position, stopping at '@'
+ * and trimming trailing blanks (ITU-R M.1371-5: '@' pads unused characters). */
+static int64_t put_text(walker *w, unsigned nchars)
+{
+    lo_message *m = w->m;
+    uint16_t start = m->ntext, len = 0;
+    bool ended = false;
+    for (unsigned i = 0; i < nchars; i++) {
+        unsigned c = (unsigned)lo_bits_u(w->bits, w->nbits, w->pos + 6 * i, 6);
+        if (c == 0)
+            ended = true;
+        if (!ended && start + len + 1u < LO_MAX_TEXT)
+            m->text[start + len++] = lo_sixbit_ascii[c];
+    }
+    while (len > 0 && m->text[start + len - 1] == ' ')
+        len--;
+    m->text[start + len] = '\0';
+    m->ntext = (uint16_t)(start + len + 1);
+    w->pos += 6 * nchars;
+    return ((int64_t)start << 16) | len;
+}
+
+static int walk(walker *w, const lo_layout *L);
+
+static int walk_field(walker *w, const lo_field *f)
+{
+    lo_message *m = w->m;
+    if (m->nvalues >= LO_MAX_VALUES)
+        return -1;
+    int64_t *slot = &m->v[m->nvalues++];
+    uint32_t left = w->nbits > w->pos ? w->nbits - w->pos : 0;
+    switch ((lo_kind)f->kind) {
+    case LO_K_TEXT_REST:
+        *slot = put_text(w, left / 6);
+        return 0;
+    case LO_K_TEXT_TAIL:
+        *slot = put_text(w, left / 6);
+        return 0;
+    case LO_K_DATA: {
+        uint32_t n = left > f->bits ? left - f->bits : 0;
+        *slot = ((int64_t)w->pos << 16) | n;
+        w->pos += n;
+        return 0;
+    }
+    case LO_K_ARRAY: {
+        uint32_t ebits = 0;
+        for (unsigned i = 0; i < f->element->nfields; i++)
+            ebits += f->element->fields[i].bits;
+        uint32_t count = ebits ? left / ebits : 0;
+        if (count > f->bits)
+            count = f->bits;
+        *slot = count;
+        for (uint32_t i = 0; i < count; i++)
+            if (walk(w, f->element))
+                return -1;
+        return 0;
+    }
+    default:
+        break;
+    }
+    if (f->bits > left && !w->zero_fill) {
+        *slot = LO_ABSENT;
+        w->pos += f->bits;
+        return 0;
+    }
+    switch ((lo_kind)f->kind) {
+    case LO_K_INT:
+        *slot = f->bits ? lo_bits_s(w->bits, w->nbits, w->pos, f->bits) : 0;
+        break;
+    case LO_K_TEXT:
+        *slot = put_text(w, f->bits / 6);
+        return 0;
+    default: /* unsigned, bool, spare, composite times, part */
+        *slot = (int64_t)lo_bits_u(w->bits, w->nbits, w->pos, f->bits);
+        break;
+    }
+    w->pos += f->bits;
+    return 0;
+}
+
+static int walk(walker *w, const lo_layout *L)
+{
+    for (unsigned i = 0; i < L->nfields; i++)
+        if (walk_field(w, &L->fields[i]))
+            return -1;
+    return 0;
+}
+
+#define REJECT_WITH(reason)                                                                         \
+    do {                                                                                          \
+        *why = LO_REJECT_##reason;                                                                \
+        return LO_E_REJECTED;                                                                     \
+    } while (0)
+
+int lo_decode(const uint8_t *bits, uint32_t nbits, lo_message *m, lo_reject *why)
+{
+    if (nbits > LO_MAX_PAYLOAD_BITS)
+        REJECT_WITH(PAYLOAD_TOO_LONG);
+    if (nbits < 38)
+        REJECT_WITH(TOO_SHORT);
+    const lo_layout *L = lo_layout_select(bits, nbits);
+    if (!L)
+        REJECT_WITH(BAD_TYPE);
+    if (nbits < L->min_bits)
+        REJECT_WITH(TOO_SHORT);
+    if (nbits > L->max_bits)
+        REJECT_WITH(TOO_LONG);
+    m->type = (uint8_t)lo_bits_u(bits, nbits, 0, 6);
+    m->repeat = (uint8_t)lo_bits_u(bits, nbits, 6, 2);
+    m->mmsi = (uint32_t)lo_bits_u(bits, nbits, 8, 30);
+    m->layout = L;
+    m->app = NULL;
+    m->nbits = (uint16_t)nbits;
+    m->nvalues = 0;
+    m->ntext = 0;
+    size_t nbytes = (nbits + 7) / 8;
+    memcpy(m->bits, bits, nbytes);
+    walker w = {.bits = m->bits, .nbits = nbits, .pos = 0, .zero_fill = (L->flags & LO_L_ZERO_FILL) != 0, .m = m};
+    if (walk(&w, L))
+        REJECT_WITH(PAYLOAD_TOO_LONG);
+    if (m->type == 6 || m->type == 8) {
+        unsigned dac = (unsigned)lo_bits_u(bits, nbits, m->type == 6 ? 72 : 40, 10);
+        unsigned fid = (unsigned)lo_bits_u(bits, nbits, m->type == 6 ? 82 : 50, 6);
+        const lo_layout *app = lo_app_layout(m->type, dac, fid, nbits);
+        uint16_t keep_values = m->nvalues, keep_text = m->ntext;
+        if (app) {
+            w.zero_fill = (app->flags & LO_L_ZERO_FILL) != 0;
+            if (walk(&w, app) == 0) {
+                m->app = app;
+            } else { /* too many values: fall back to raw data */
+                m->nvalues = keep_values;
+                m->ntext = keep_text;
+                w.pos = m->type == 6 ? 88 : 56;
+            }
+        }
+        if (!m->app) {
+            m->app = &lo_layout_app_data;
+            if (walk(&w, m->app))
+                REJECT_WITH(PAYLOAD_TOO_LONG);
+        }
+    }
+    return 0;
+}
+
+/* Layout fields in value order: skips array elements. */
+int lo_message_find(const lo_message *m, const char *name)
+{
+    int idx = 0;
+    const lo_layout *parts[2] = {m->layout, m->app};
+    for (int p = 0; p < 2 && parts[p]; p++) {
+        const lo_layout *L = parts[p];
+        for (unsigned i = 0; i < L->nfields; i++) {
+            const lo_field *f = &L->fields[i];
+            if (f->name && strcmp(f->name, name) == 0)
+                return idx;
+            if (f->kind == LO_K_ARRAY)
+                idx += 1 + (int)(m->v[idx] * f->element->nfields);
+            else
+                idx++;
+        }
+    }
+    return -1;
+}
+
+int64_t lo_message_int(const lo_message *m, const char *name, int64_t dflt)
+{
+    int i = lo_message_find(m, name);
+    if (i < 0 || m->v[i] == LO_ABSENT)
+        return dflt;
+    return m->v[i];
+}
+
+const char *lo_message_text(const lo_message *m, int64_t v, uint16_t *len)
+{
+    *len = (uint16_t)(v & 0xFFFF);
+    return m->text + (v >> 16);
+}

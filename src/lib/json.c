@@ -1,0 +1,193 @@
+/* json.c - a message as one JSON object with gpsd's names and raw values
+ * (gpsdecode -u -j), plus lookout's receive context. Walks the layout. */
+#include <stdlib.h>
+
+#include "format.h"
+#include "lookout/output.h"
+
+static void key(strbuf *b, const char *name)
+{
+    sb_putc(b, ',');
+    sb_putc(b, '"');
+    sb_puts(b, name);
+    sb_putn(b, "\":", 2);
+}
+
+/* Index of the value of a layout's TEXT_TAIL field (type 21 name extension),
+ * relative to the layout's first value, or -1. Layouts with a tail have no arrays. */
+static int tail_index(const lo_layout *L)
+{
+    if (L->nfields && L->fields[L->nfields - 1].kind == LO_K_TEXT_TAIL)
+        return L->nfields - 1;
+    return -1;
+}
+
+static int write_fields(strbuf *b, const lo_message *m, const lo_layout *L, int vi, bool scaled, bool first_obj);
+
+static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsigned fi, int vi, bool scaled,
+                       int base, bool *first)
+{
+    const lo_field *f = &L->fields[fi];
+    int64_t v = m->v[vi];
+    if (f->kind == LO_K_ARRAY) {
+        if (*first)
+            *first = false;
+        else
+            sb_putc(b, ',');
+        sb_putc(b, '"');
+        sb_puts(b, f->name);
+        sb_putn(b, "\":[", 3);
+        int next = vi + 1;
+        for (int64_t i = 0; i < v; i++) {
+            if (i)
+                sb_putc(b, ',');
+            sb_putc(b, '{');
+            next = write_fields(b, m, f->element, next, scaled, true);
+            sb_putc(b, '}');
+        }
+        sb_putc(b, ']');
+        return next;
+    }
+    if (f->kind == LO_K_SPARE || f->kind == LO_K_TEXT_TAIL || v == LO_ABSENT)
+        return vi + 1;
+    if (*first) {
+        *first = false;
+        sb_putc(b, '"');
+        sb_puts(b, f->name);
+        sb_putn(b, "\":", 2);
+    } else {
+        key(b, f->name);
+    }
+    int tail = tail_index(L);
+    if (f->kind == LO_K_TEXT && tail >= 0 && m->v[base + tail] != LO_ABSENT &&
+        (m->v[base + tail] & 0xFFFF) > 0) {
+        /* Name plus its extension, as one string. */
+        uint16_t n1, n2;
+        const char *s1 = lo_message_text(m, v, &n1);
+        const char *s2 = lo_message_text(m, m->v[base + tail], &n2);
+        char joined[LO_MAX_TEXT];
+        memcpy(joined, s1, n1);
+        memcpy(joined + n1, s2, n2);
+        lo_fmt_text(b, joined, (size_t)n1 + n2, FMT_JSON);
+    } else {
+        lo_fmt_value(b, m, f, v, scaled, FMT_JSON);
+    }
+    if (f->names) {
+        const char *text = (v >= 0 && v < f->names->count) ? f->names->names[v] : f->names->other;
+        if (text) {
+            sb_putn(b, ",\"", 2);
+            sb_puts(b, f->name);
+            sb_putn(b, "_text\":", 7);
+            lo_fmt_text(b, text, strlen(text), FMT_JSON);
+        }
+    }
+    return vi + 1;
+}
+
+static int write_fields(strbuf *b, const lo_message *m, const lo_layout *L, int vi, bool scaled, bool first_obj)
+{
+    bool first = first_obj;
+    int base = vi;
+    for (unsigned fi = 0; fi < L->nfields; fi++)
+        vi = write_field(b, m, L, fi, vi, scaled, base, &first);
+    return vi;
+}
+
+int lo_json_write(const lo_message *m, const lo_json_opts *o, char *buf, size_t cap)
+{
+    static const lo_json_opts defaults = {0};
+    if (!o)
+        o = &defaults;
+    strbuf b = {.p = buf, .cap = cap};
+    const char *dev = o->device ? o->device : (m->meta.source ? m->meta.source : "stdin");
+    sb_puts(&b, "{\"class\":\"AIS\",\"device\":");
+    lo_fmt_text(&b, dev, strlen(dev), FMT_JSON);
+    sb_puts(&b, ",\"type\":");
+    sb_u64(&b, m->type);
+    sb_puts(&b, ",\"repeat\":");
+    sb_u64(&b, m->repeat);
+    sb_puts(&b, ",\"mmsi\":");
+    sb_u64(&b, m->mmsi);
+    sb_puts(&b, o->scaled ? ",\"scaled\":true" : ",\"scaled\":false");
+    /* Skip the three header fields already written. */
+    const lo_layout *L = m->layout;
+    bool first = false;
+    int vi = 3;
+    for (unsigned fi = 3; fi < L->nfields; fi++)
+        vi = write_field(&b, m, L, fi, vi, o->scaled, 0, &first);
+    if (m->app) {
+        int base = vi;
+        for (unsigned fi = 0; fi < m->app->nfields; fi++)
+            vi = write_field(&b, m, m->app, fi, vi, o->scaled, base, &first);
+    }
+    if (!o->no_extras) {
+        if (m->meta.channel) {
+            char ch[2] = {m->meta.channel, 0};
+            key(&b, "channel");
+            lo_fmt_text(&b, ch, 1, FMT_JSON);
+        }
+        if (m->meta.rx_time_ms != LO_TIME_NONE) {
+            char t[32];
+            lo_format_time(m->meta.rx_time_ms, t);
+            key(&b, "rx_time");
+            lo_fmt_text(&b, t, strlen(t), FMT_JSON);
+        }
+        if (m->meta.station[0]) {
+            key(&b, "station");
+            lo_fmt_text(&b, m->meta.station, strlen(m->meta.station), FMT_JSON);
+        }
+    }
+    sb_putc(&b, '}');
+    if (b.overflow)
+        return LO_E_NOSPACE;
+    return (int)b.len;
+}
+
+int lo_stats_json(const lo_stats *st, char *buf, size_t cap)
+{
+    strbuf b = {.p = buf, .cap = cap};
+    sb_puts(&b, "{\"bytes\":");
+    sb_u64(&b, st->bytes);
+    sb_puts(&b, ",\"lines\":");
+    sb_u64(&b, st->lines);
+    sb_puts(&b, ",\"sentences\":");
+    sb_u64(&b, st->sentences);
+    sb_puts(&b, ",\"other_sentences\":");
+    sb_u64(&b, st->other_sentences);
+    sb_puts(&b, ",\"messages\":");
+    sb_u64(&b, st->payloads);
+    sb_puts(&b, ",\"decoded\":");
+    sb_u64(&b, st->decoded);
+    sb_puts(&b, ",\"rejected\":");
+    sb_u64(&b, st->rejects);
+    sb_puts(&b, ",\"rejects\":{");
+    bool first = true;
+    for (int r = 1; r < LO_REJECT_COUNT; r++) {
+        if (!st->reject[r])
+            continue;
+        if (!first)
+            sb_putc(&b, ',');
+        first = false;
+        sb_putc(&b, '"');
+        sb_puts(&b, lo_reject_key((lo_reject)r));
+        sb_putn(&b, "\":", 2);
+        sb_u64(&b, st->reject[r]);
+    }
+    sb_puts(&b, "},\"types\":{");
+    first = true;
+    for (int t = 1; t < 28; t++) {
+        if (!st->by_type[t])
+            continue;
+        if (!first)
+            sb_putc(&b, ',');
+        first = false;
+        sb_putc(&b, '"');
+        sb_u64(&b, (uint64_t)t);
+        sb_putn(&b, "\":", 2);
+        sb_u64(&b, st->by_type[t]);
+    }
+    sb_puts(&b, "}}");
+    if (b.overflow)
+        return LO_E_NOSPACE;
+    return (int)b.len;
+}

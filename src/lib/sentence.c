@@ -1,0 +1,301 @@
+/* sentence.c - bytes -> sentences: AIS sentence fields, tag blocks, trailers,
+ * Gatehouse headers. Parsers take a length and never read past it. */
+#include "lookout/sentence.h"
+
+#include <string.h>
+
+#include "util.h"
+
+uint8_t lo_nmea_checksum(const char *s, size_t len)
+{
+    uint8_t x = 0;
+    for (size_t i = 0; i < len; i++)
+        x ^= (uint8_t)s[i];
+    return x;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Checksum digits at s[0..1]: 0-255, or -1. */
+static int parse_hex2(const char *s, size_t avail)
+{
+    if (avail < 2)
+        return -1;
+    int hi = hexval(s[0]), lo = hexval(s[1]);
+    return (hi < 0 || lo < 0) ? -1 : hi * 16 + lo;
+}
+
+#define REJECT_WITH(reason)                                                              \
+    do {                                                                               \
+        *why = LO_REJECT_##reason;                                                     \
+        return LO_E_REJECTED;                                                          \
+    } while (0)
+
+int lo_sentence_parse(const char *s, size_t len, lo_sentence *out, lo_reject *why,
+                      size_t *consumed)
+{
+    if (len < 1 || (s[0] != '!' && s[0] != '$'))
+        REJECT_WITH(NOT_NMEA);
+    const char *star = memchr(s, '*', len);
+    if (!star)
+        REJECT_WITH(NO_CHECKSUM);
+    size_t body = (size_t)(star - s);
+    int want = parse_hex2(star + 1, len - body - 1);
+    if (want < 0)
+        REJECT_WITH(NO_CHECKSUM);
+    if (lo_nmea_checksum(s + 1, body - 1) != (uint8_t)want)
+        REJECT_WITH(BAD_CHECKSUM);
+    *consumed = body + 3;
+
+    /* Split s[1..star) into exactly 7 comma-separated fields. */
+    const char *f[8];
+    size_t flen[8];
+    unsigned nf = 0;
+    const char *p = s + 1, *end = star;
+    while (nf < 8) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *stop = comma ? comma : end;
+        f[nf] = p;
+        flen[nf] = (size_t)(stop - p);
+        nf++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (nf != 7)
+        REJECT_WITH(FIELD_COUNT);
+    if (flen[0] != 5 || f[0][2] != 'V' || f[0][3] != 'D' || (f[0][4] != 'M' && f[0][4] != 'O'))
+        REJECT_WITH(NOT_NMEA);
+    out->talker[0] = f[0][0];
+    out->talker[1] = f[0][1];
+    out->talker[2] = '\0';
+    out->own_ship = f[0][4] == 'O';
+
+    if (flen[1] != 1 || f[1][0] < '1' || f[1][0] > '9')
+        REJECT_WITH(BAD_FRAGMENT_COUNT);
+    out->total = (uint8_t)(f[1][0] - '0');
+    if (flen[2] != 1 || f[2][0] < '1' || f[2][0] > '9' || (uint8_t)(f[2][0] - '0') > out->total)
+        REJECT_WITH(BAD_FRAGMENT_NUMBER);
+    out->num = (uint8_t)(f[2][0] - '0');
+    if (flen[3] == 0)
+        out->seq = -1;
+    else if (flen[3] == 1 && f[3][0] >= '0' && f[3][0] <= '9')
+        out->seq = (int8_t)(f[3][0] - '0');
+    else
+        REJECT_WITH(BAD_SEQUENCE_ID);
+    if (flen[4] == 0)
+        out->channel = 0;
+    else if (flen[4] == 1 && strchr("AB12", f[4][0]) && f[4][0])
+        out->channel = f[4][0];
+    else
+        REJECT_WITH(BAD_CHANNEL);
+    if (flen[5] == 0)
+        REJECT_WITH(EMPTY_PAYLOAD);
+    if (flen[5] > LO_MAX_PAYLOAD_CHARS)
+        REJECT_WITH(PAYLOAD_TOO_LONG);
+    out->payload = f[5];
+    out->payload_len = (uint16_t)flen[5];
+    /* An empty fill field is read as 0: some receivers omit it on full-byte payloads. */
+    if (flen[6] == 0)
+        out->fill = 0;
+    else if (flen[6] == 1 && f[6][0] >= '0' && f[6][0] <= '5')
+        out->fill = (uint8_t)(f[6][0] - '0');
+    else
+        REJECT_WITH(BAD_FILL_BITS);
+    if ((size_t)out->fill > (size_t)out->payload_len * 6)
+        REJECT_WITH(BAD_FILL_BITS);
+    return 0;
+}
+
+/* Receive time from a decimal string: seconds (up to 10 integer digits) or
+ * milliseconds (13); a fraction is allowed. Returns LO_TIME_NONE if not a time. */
+static int64_t parse_epoch(const char *s, size_t n)
+{
+    size_t i = 0;
+    int64_t whole = 0;
+    unsigned digits = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        if (digits >= 15)
+            return LO_TIME_NONE;
+        whole = whole * 10 + (s[i] - '0');
+        i++;
+        digits++;
+    }
+    if (digits == 0)
+        return LO_TIME_NONE;
+    int64_t frac_ms = 0;
+    if (i < n && s[i] == '.') {
+        i++;
+        int64_t scale = 100;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            frac_ms += (s[i] - '0') * scale;
+            scale /= 10;
+            i++;
+        }
+    }
+    if (i != n)
+        return LO_TIME_NONE;
+    /* Seconds have 10 digits until the year 2286; 12+ digits are milliseconds. */
+    if (whole >= 100000000000LL)
+        return whole;
+    return whole * 1000 + frac_ms;
+}
+
+static void copy_station(char *dst, const char *s, size_t n)
+{
+    if (n >= LO_MAX_STATION)
+        n = LO_MAX_STATION - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+static int parse_uint_field(const char *s, size_t n, uint32_t *v)
+{
+    if (n == 0 || n > 9)
+        return -1;
+    uint32_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        x = x * 10 + (uint32_t)(s[i] - '0');
+    }
+    *v = x;
+    return 0;
+}
+
+/* "g:1-2-1604": sentence number, total, group id. */
+static int parse_group(const char *s, size_t n, lo_tagblock *tb)
+{
+    const char *d1 = memchr(s, '-', n);
+    if (!d1)
+        return -1;
+    const char *d2 = memchr(d1 + 1, '-', (size_t)(s + n - d1 - 1));
+    if (!d2)
+        return -1;
+    uint32_t num, total, id;
+    if (parse_uint_field(s, (size_t)(d1 - s), &num) || parse_uint_field(d1 + 1, (size_t)(d2 - d1 - 1), &total) ||
+        parse_uint_field(d2 + 1, (size_t)(s + n - d2 - 1), &id))
+        return -1;
+    if (total < 1 || total > 99 || num < 1 || num > total)
+        return -1;
+    tb->group_num = (uint8_t)num;
+    tb->group_total = (uint8_t)total;
+    tb->group_id = id;
+    tb->has_group = true;
+    return 0;
+}
+
+int lo_tagblock_parse(const char *s, size_t len, lo_tagblock *tb, lo_reject *why, size_t *consumed)
+{
+    if (len < 2 || s[0] != '\\')
+        REJECT_WITH(BAD_TAG_BLOCK);
+    const char *close = memchr(s + 1, '\\', len - 1);
+    if (!close)
+        REJECT_WITH(BAD_TAG_BLOCK);
+    *consumed = (size_t)(close - s) + 1;
+    size_t inner = (size_t)(close - s) - 1;
+    const char *star = memchr(s + 1, '*', inner);
+    if (!star || (size_t)(close - star) != 3)
+        REJECT_WITH(BAD_TAG_BLOCK);
+    int want = parse_hex2(star + 1, 2);
+    if (want < 0)
+        REJECT_WITH(BAD_TAG_BLOCK);
+    if (lo_nmea_checksum(s + 1, (size_t)(star - s - 1)) != (uint8_t)want)
+        REJECT_WITH(TAG_BLOCK_CHECKSUM);
+    /* Parse into a copy so that a malformed block changes nothing. */
+    lo_tagblock t = *tb;
+    const char *p = s + 1;
+    while (p < star) {
+        const char *comma = memchr(p, ',', (size_t)(star - p));
+        const char *stop = comma ? comma : star;
+        size_t n = (size_t)(stop - p);
+        if (n < 2 || p[1] != ':') {
+            /* NMEA 4.10 fields are "x:value"; a few feeds use two-letter keys (si:). */
+            const char *colon = memchr(p, ':', n);
+            if (!colon)
+                REJECT_WITH(BAD_TAG_BLOCK);
+        } else if (p[0] == 'c') {
+            int64_t t_ms = parse_epoch(p + 2, n - 2);
+            if (t_ms == LO_TIME_NONE)
+                REJECT_WITH(BAD_TAG_BLOCK);
+            t.time_ms = t_ms;
+        } else if (p[0] == 's') {
+            copy_station(t.station, p + 2, n - 2);
+        } else if (p[0] == 'g') {
+            if (parse_group(p + 2, n - 2, &t))
+                REJECT_WITH(BAD_TAG_BLOCK);
+        }
+        p = stop + 1;
+    }
+    *tb = t;
+    return 0;
+}
+
+void lo_trailer_parse(const char *s, size_t len, lo_tagblock *tb)
+{
+    bool have_time = false;
+    const char *p = s, *end = s + len;
+    while (p < end) {
+        if (*p != ',') {
+            p++;
+            continue;
+        }
+        p++;
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *stop = comma ? comma : end;
+        size_t n = (size_t)(stop - p);
+        if (n > 1 && p[0] == 'r' && !tb->station[0]) {
+            copy_station(tb->station, p + 1, n - 1);
+        } else if (!have_time && n >= 9) {
+            int64_t t = parse_epoch(p, n);
+            if (t != LO_TIME_NONE) {
+                tb->time_ms = t;
+                have_time = true;
+            }
+        }
+        p = stop;
+    }
+}
+
+int lo_pghp_parse(const char *s, size_t len, lo_tagblock *tb)
+{
+    /* $PGHP,1,YYYY,MM,DD,hh,mm,ss,ms,country,region,pss,online,...*hh */
+    const char *f[16];
+    size_t fl[16];
+    unsigned nf = 0;
+    const char *p = s, *end = memchr(s, '*', len);
+    if (!end)
+        end = s + len;
+    while (nf < 16) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *stop = comma ? comma : end;
+        f[nf] = p;
+        fl[nf] = (size_t)(stop - p);
+        nf++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (nf < 12 || fl[1] != 1 || f[1][0] != '1')
+        return -1;
+    uint32_t v[7];
+    for (unsigned i = 0; i < 7; i++)
+        if (parse_uint_field(f[2 + i], fl[2 + i], &v[i]))
+            return -1;
+    if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60 ||
+        v[6] > 999)
+        return -1;
+    tb->time_ms = lo_utc_to_ms((int)v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4], (int)v[5]) + v[6];
+    if (fl[11] > 0)
+        copy_station(tb->station, f[11], fl[11]);
+    return 0;
+}

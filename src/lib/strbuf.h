@@ -1,0 +1,89 @@
+/* strbuf.h - append-only text into a caller-provided, fixed-size buffer.
+ * Appends past the capacity set `overflow` and write nothing more. */
+#ifndef LOOKOUT_STRBUF_H
+#define LOOKOUT_STRBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct strbuf {
+    char *p;
+    size_t len, cap;
+    bool overflow;
+} strbuf;
+
+static inline void sb_putn(strbuf *b, const char *s, size_t n)
+{
+    if (b->overflow || n > b->cap - b->len) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static inline void sb_puts(strbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+static inline void sb_putc(strbuf *b, char c)
+{
+    if (b->overflow || b->len >= b->cap) {
+        b->overflow = true;
+        return;
+    }
+    b->p[b->len++] = c;
+}
+
+static inline void sb_u64(strbuf *b, uint64_t v)
+{
+    char tmp[24];
+    int i = 24;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sb_putn(b, tmp + i, (size_t)(24 - i));
+}
+
+static inline void sb_i64(strbuf *b, int64_t v)
+{
+    if (v < 0) {
+        sb_putc(b, '-');
+        sb_u64(b, (uint64_t)0 - (uint64_t)v);
+    } else {
+        sb_u64(b, (uint64_t)v);
+    }
+}
+
+/* Zero-padded unsigned of at least `width` digits. */
+static inline void sb_u_pad(strbuf *b, uint64_t v, int width)
+{
+    char tmp[24];
+    int i = 24;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (24 - i < width)
+        tmp[--i] = '0';
+    sb_putn(b, tmp + i, (size_t)(24 - i));
+}
+
+/* Fixed-point: v / 10^decimals, e.g. (1234, 1) -> "123.4". */
+static inline void sb_fixed(strbuf *b, int64_t v, int decimals)
+{
+    uint64_t p = 1;
+    for (int i = 0; i < decimals; i++)
+        p *= 10;
+    uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (v < 0)
+        sb_putc(b, '-');
+    sb_u64(b, a / p);
+    if (decimals) {
+        sb_putc(b, '.');
+        sb_u_pad(b, a % p, decimals);
+    }
+}
+
+#endif

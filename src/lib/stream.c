@@ -1,0 +1,430 @@
+/* stream.c - bytes -> lines -> sentences -> complete message payloads.
+ * Framing, tag-block context and multi-sentence reassembly. All state is
+ * bounded: one line buffer, a fixed table of reassembly slots. */
+#include "lookout/stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lookout/bits.h"
+
+#define SLOT_RAW 2048 /* sentence text kept per slot for the rejects report */
+
+typedef struct slot {
+    bool used;
+    bool by_group;        /* keyed by tag-block group id rather than station */
+    char channel;
+    int8_t seq;
+    uint8_t total;
+    uint16_t have;        /* bit n-1 set when fragment n is here */
+    uint32_t group_id;
+    uint64_t born;        /* stream sentence counter when the slot was opened */
+    char station[LO_MAX_STATION];
+    lo_meta meta;
+    uint8_t fill;         /* fill bits of the last fragment */
+    uint16_t len[LO_MAX_FRAGMENTS];
+    char part[LO_MAX_FRAGMENTS][LO_MAX_PAYLOAD_CHARS];
+    uint16_t raw_len;
+    char raw[SLOT_RAW];
+} slot;
+
+struct lo_stream {
+    lo_stream_callbacks cb;
+    char *source;
+    lo_stats stats;
+    uint64_t sentence_no;
+    /* Partial line carried between lo_stream_feed calls. */
+    size_t line_len;
+    bool overlong;
+    char line[LO_MAX_LINE + 1];
+    /* Context from a tag block alone on a line or a $PGHP header: applies to the
+     * next AIS sentence. */
+    bool have_pending;
+    lo_tagblock pending;
+    uint8_t bits[LO_MAX_PAYLOAD_BYTES + 8];
+    slot slots[LO_REASSEMBLY_SLOTS];
+};
+
+static const lo_tagblock empty_tb = {.time_ms = LO_TIME_NONE};
+
+lo_stream *lo_stream_create(const lo_stream_callbacks *cb, const char *source)
+{
+    lo_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (cb)
+        s->cb = *cb;
+    if (source) {
+        s->source = strdup(source);
+        if (!s->source) {
+            free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+void lo_stream_destroy(lo_stream *s)
+{
+    if (!s)
+        return;
+    free(s->source);
+    free(s);
+}
+
+const lo_stats *lo_stream_stats(const lo_stream *s) { return &s->stats; }
+
+void lo_stream_count_reject(lo_stream *s, lo_reject why)
+{
+    s->stats.reject[why]++;
+    s->stats.rejects++;
+}
+
+void lo_stream_count_decoded(lo_stream *s, unsigned type)
+{
+    s->stats.decoded++;
+    if (type < 28)
+        s->stats.by_type[type]++;
+}
+
+static void reject(lo_stream *s, lo_reject why, const char *raw, size_t len, uint64_t line)
+{
+    lo_stream_count_reject(s, why);
+    if (s->cb.on_reject)
+        s->cb.on_reject(s->cb.ctx, why, raw, len, line);
+}
+
+static void emit(lo_stream *s, uint32_t nbits, const lo_meta *meta, const char *raw, size_t raw_len)
+{
+    s->stats.payloads++;
+    if (!s->cb.on_payload)
+        return;
+    lo_payload p = {.bits = s->bits, .nbits = nbits, .meta = *meta, .raw = raw, .raw_len = raw_len};
+    s->cb.on_payload(s->cb.ctx, &p);
+}
+
+static void drop_slot(lo_stream *s, slot *sl, lo_reject why)
+{
+    reject(s, why, sl->raw, sl->raw_len, sl->meta.line);
+    sl->used = false;
+}
+
+/* A slot that never got its first fragment held orphans; otherwise it is incomplete. */
+static lo_reject expiry_reason(const slot *sl)
+{
+    return (sl->have & 1u) ? LO_REJECT_INCOMPLETE : LO_REJECT_ORPHAN_PART;
+}
+
+static void fill_meta(lo_stream *s, lo_meta *m, const lo_sentence *st, const lo_tagblock *tb)
+{
+    m->rx_time_ms = tb->time_ms;
+    memcpy(m->station, tb->station, sizeof m->station);
+    m->channel = st->channel;
+    memcpy(m->talker, st->talker, sizeof m->talker);
+    m->own_ship = st->own_ship;
+    m->fragments = st->total;
+    m->line = s->stats.lines;
+    m->source = s->source;
+}
+
+static void single(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb, const char *raw,
+                   size_t raw_len)
+{
+    uint32_t nbits = 0;
+    if (lo_armour_decode(st->payload, st->payload_len, s->bits, &nbits)) {
+        reject(s, LO_REJECT_BAD_PAYLOAD_CHAR, raw, raw_len, s->stats.lines);
+        return;
+    }
+    lo_meta m;
+    fill_meta(s, &m, st, tb);
+    emit(s, nbits - st->fill, &m, raw, raw_len);
+}
+
+static bool slot_matches(const slot *sl, const lo_sentence *st, const lo_tagblock *tb)
+{
+    if (!sl->used || sl->channel != st->channel || sl->seq != st->seq)
+        return false;
+    if (tb->has_group)
+        return sl->by_group && sl->group_id == tb->group_id;
+    return !sl->by_group && strcmp(sl->station, tb->station) == 0;
+}
+
+static void slot_add_raw(slot *sl, const char *raw, size_t n)
+{
+    if (sl->raw_len && sl->raw_len < SLOT_RAW)
+        sl->raw[sl->raw_len++] = '\n';
+    size_t room = SLOT_RAW - sl->raw_len;
+    if (n > room)
+        n = room;
+    memcpy(sl->raw + sl->raw_len, raw, n);
+    sl->raw_len = (uint16_t)(sl->raw_len + n);
+}
+
+static void complete(lo_stream *s, slot *sl)
+{
+    uint32_t nbits = 0;
+    size_t chars = 0;
+    for (unsigned i = 0; i < sl->total; i++)
+        chars += sl->len[i];
+    if (chars > LO_MAX_PAYLOAD_CHARS) {
+        drop_slot(s, sl, LO_REJECT_PAYLOAD_TOO_LONG);
+        return;
+    }
+    for (unsigned i = 0; i < sl->total; i++) {
+        if (lo_armour_decode(sl->part[i], sl->len[i], s->bits, &nbits)) {
+            drop_slot(s, sl, LO_REJECT_BAD_PAYLOAD_CHAR);
+            return;
+        }
+    }
+    sl->used = false;
+    emit(s, nbits - sl->fill, &sl->meta, sl->raw, sl->raw_len);
+}
+
+static void fragment(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb, const char *raw,
+                     size_t raw_len)
+{
+    /* Validate the armour now so that one bad fragment cannot spoil a message. */
+    for (unsigned i = 0; i < st->payload_len; i++) {
+        if (lo_armour_value[(unsigned char)st->payload[i]] == 0xFF) {
+            reject(s, LO_REJECT_BAD_PAYLOAD_CHAR, raw, raw_len, s->stats.lines);
+            return;
+        }
+    }
+    slot *match = NULL, *free_slot = NULL, *oldest = NULL;
+    for (unsigned i = 0; i < LO_REASSEMBLY_SLOTS; i++) {
+        slot *sl = &s->slots[i];
+        if (sl->used && s->sentence_no - sl->born > LO_REASSEMBLY_MAX_AGE)
+            drop_slot(s, sl, expiry_reason(sl));
+        if (!sl->used) {
+            if (!free_slot)
+                free_slot = sl;
+            continue;
+        }
+        if (!match && slot_matches(sl, st, tb))
+            match = sl;
+        if (!oldest || sl->born < oldest->born)
+            oldest = sl;
+    }
+    unsigned bit = 1u << (st->num - 1);
+    if (match) {
+        if (match->total != st->total) {
+            drop_slot(s, match, LO_REJECT_SEQUENCE_REUSED);
+            free_slot = match;
+            match = NULL;
+        } else if (match->have & bit) {
+            const unsigned k = st->num - 1u;
+            if (match->len[k] == st->payload_len && !memcmp(match->part[k], st->payload, st->payload_len)) {
+                reject(s, LO_REJECT_DUPLICATE_PART, raw, raw_len, s->stats.lines);
+                return;
+            }
+            drop_slot(s, match, LO_REJECT_SEQUENCE_REUSED);
+            free_slot = match;
+            match = NULL;
+        }
+    }
+    slot *sl = match;
+    if (!sl) {
+        if (!free_slot) {
+            drop_slot(s, oldest, LO_REJECT_SLOTS_FULL);
+            free_slot = oldest;
+        }
+        sl = free_slot;
+        sl->used = true;
+        sl->by_group = tb->has_group;
+        sl->group_id = tb->group_id;
+        sl->channel = st->channel;
+        sl->seq = st->seq;
+        sl->total = st->total;
+        sl->have = 0;
+        sl->born = s->sentence_no;
+        memcpy(sl->station, tb->station, sizeof sl->station);
+        fill_meta(s, &sl->meta, st, tb);
+        sl->raw_len = 0;
+    } else {
+        /* The first fragment that carries a time or station speaks for the message. */
+        if (sl->meta.rx_time_ms == LO_TIME_NONE)
+            sl->meta.rx_time_ms = tb->time_ms;
+        if (!sl->meta.station[0])
+            memcpy(sl->meta.station, tb->station, sizeof sl->meta.station);
+        sl->meta.line = s->stats.lines;
+    }
+    unsigned k = st->num - 1u;
+    memcpy(sl->part[k], st->payload, st->payload_len);
+    sl->len[k] = st->payload_len;
+    sl->have |= (uint16_t)bit;
+    if (st->num == st->total)
+        sl->fill = st->fill;
+    slot_add_raw(sl, raw, raw_len);
+    if (sl->have == (1u << sl->total) - 1u)
+        complete(s, sl);
+}
+
+static bool has_bad_bytes(const char *line, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c < 0x20 || c >= 0x7F) {
+            if (c != '\t')
+                return true;
+        }
+    }
+    return false;
+}
+
+static bool is_ais_sentence(const char *p, size_t n)
+{
+    return n >= 6 && p[3] == 'V' && p[4] == 'D' && (p[5] == 'M' || p[5] == 'O') && (n == 6 || p[6] == ',');
+}
+
+void lo_stream_feed_line(lo_stream *s, const char *line, size_t len)
+{
+    s->stats.lines++;
+    if (len == 0)
+        return;
+    if (len > LO_MAX_LINE) {
+        reject(s, LO_REJECT_LINE_TOO_LONG, line, len, s->stats.lines);
+        return;
+    }
+    if (has_bad_bytes(line, len)) {
+        reject(s, LO_REJECT_BAD_BYTES, line, len, s->stats.lines);
+        return;
+    }
+    if (line[0] == '#') { /* comment lines in recorded logs */
+        s->stats.other_sentences++;
+        return;
+    }
+    size_t pos = 0;
+    while (pos < len) {
+        lo_tagblock tb = empty_tb;
+        if (s->have_pending) {
+            tb = s->pending;
+            s->have_pending = false;
+        }
+        if (line[pos] == '\\') {
+            size_t used = 0;
+            lo_reject why = LO_REJECT_NONE;
+            lo_tagblock fresh = empty_tb;
+            if (lo_tagblock_parse(line + pos, len - pos, &fresh, &why, &used)) {
+                /* The sentence after a broken tag block is still checked on its own
+                 * checksum; only the block's context is lost. */
+                reject(s, why, line, len, s->stats.lines);
+                if (used == 0)
+                    return;
+            } else {
+                tb = fresh;
+            }
+            pos += used;
+            if (pos == len) { /* tag block alone on its line: context for the next */
+                s->pending = tb;
+                s->have_pending = true;
+                return;
+            }
+        }
+        const char *p = line + pos;
+        size_t n = len - pos;
+        if ((p[0] != '!' && p[0] != '$') || n < 2) {
+            reject(s, LO_REJECT_NOT_NMEA, line, len, s->stats.lines);
+            return;
+        }
+        if (!is_ais_sentence(p, n)) {
+            if (n > 5 && !memcmp(p, "$PGHP,", 6)) {
+                const char *star = memchr(p, '*', n);
+                if (star && (size_t)(star - p) + 3 <= n) {
+                    lo_tagblock g = empty_tb;
+                    if (lo_pghp_parse(p, n, &g) == 0) {
+                        s->pending = g;
+                        s->have_pending = true;
+                    }
+                }
+            }
+            s->stats.other_sentences++;
+            return;
+        }
+        lo_sentence st;
+        lo_reject why = LO_REJECT_NONE;
+        size_t used = 0;
+        if (lo_sentence_parse(p, n, &st, &why, &used)) {
+            reject(s, why, line, len, s->stats.lines);
+            return;
+        }
+        pos += used;
+        /* Another sentence (maybe tag-blocked) may follow on the same line;
+         * otherwise what follows the checksum is a receiver trailer. */
+        size_t next = pos;
+        while (next < len && line[next] != '\\' && line[next] != '!')
+            next++;
+        if (next > pos)
+            lo_trailer_parse(line + pos, next - pos, &tb);
+        s->stats.sentences++;
+        s->sentence_no++;
+        const char *raw = line + (p - line);
+        size_t raw_len = next - (size_t)(p - line);
+        if (st.total == 1)
+            single(s, &st, &tb, line, len);
+        else
+            fragment(s, &st, &tb, raw, raw_len);
+        pos = next;
+    }
+}
+
+void lo_stream_feed(lo_stream *s, const char *data, size_t len)
+{
+    s->stats.bytes += len;
+    const char *p = data, *end = data + len;
+    while (p < end) {
+        /* Find the next line terminator (CR or LF). */
+        const char *q = p;
+        while (q < end && *q != '\n' && *q != '\r')
+            q++;
+        size_t n = (size_t)(q - p);
+        if (q == end) { /* partial line: keep it for the next call */
+            if (s->overlong || s->line_len + n > LO_MAX_LINE) {
+                s->overlong = true;
+                s->line_len = 0;
+            } else {
+                memcpy(s->line + s->line_len, p, n);
+                s->line_len += n;
+            }
+            return;
+        }
+        if (s->overlong) {
+            s->overlong = false;
+            s->line_len = 0;
+            reject(s, LO_REJECT_LINE_TOO_LONG, p, n, s->stats.lines + 1);
+            s->stats.lines++;
+        } else if (s->line_len) {
+            if (s->line_len + n > LO_MAX_LINE) {
+                s->line_len = 0;
+                s->stats.lines++;
+                reject(s, LO_REJECT_LINE_TOO_LONG, p, n, s->stats.lines);
+            } else {
+                memcpy(s->line + s->line_len, p, n);
+                n += s->line_len;
+                s->line_len = 0;
+                lo_stream_feed_line(s, s->line, n);
+            }
+        } else if (n > 0 || *q == '\n') {
+            lo_stream_feed_line(s, p, n);
+        }
+        /* CRLF is one terminator; a lone CR or LF is one too. */
+        if (*q == '\r' && q + 1 < end && q[1] == '\n')
+            q++;
+        p = q + 1;
+    }
+}
+
+void lo_stream_finish(lo_stream *s)
+{
+    if (s->overlong) {
+        s->stats.lines++;
+        reject(s, LO_REJECT_LINE_TOO_LONG, "", 0, s->stats.lines);
+    } else if (s->line_len) {
+        size_t n = s->line_len;
+        s->line_len = 0;
+        lo_stream_feed_line(s, s->line, n);
+    }
+    s->overlong = false;
+    for (unsigned i = 0; i < LO_REASSEMBLY_SLOTS; i++)
+        if (s->slots[i].used)
+            drop_slot(s, &s->slots[i], expiry_reason(&s->slots[i]));
+}
