@@ -21,6 +21,8 @@ typedef enum lo_kind {
     LO_K_DHM,    /* day 5, hour 5, minute 6: "DDTHH:MMZ" */
     LO_K_HM,     /* hour 5, minute 6: "HH:MM" */
     LO_K_PART,   /* type 24 part number: "A", "B" */
+    LO_K_BACK,   /* moves the bit position back `bits` bits: the fields after it
+                    read the same bits again another way (type 24 vendor id) */
     LO_K_ARRAY,  /* repeated group of `element` fields filling the rest of the message */
 } lo_kind;
 

@@ -56,10 +56,15 @@ static int walk_field(walker *w, const lo_field *f)
         w->pos += n;
         return 0;
     }
+    case LO_K_BACK:
+        *slot = 0;
+        w->pos = w->pos >= f->bits ? w->pos - f->bits : 0;
+        return 0;
     case LO_K_ARRAY: {
         uint32_t ebits = 0;
         for (unsigned i = 0; i < f->element->nfields; i++)
-            ebits += f->element->fields[i].bits;
+            ebits += f->element->fields[i].kind == LO_K_BACK ? -f->element->fields[i].bits
+                                                              : f->element->fields[i].bits;
         uint32_t count = ebits ? left / ebits : 0;
         if (count > f->bits)
             count = f->bits;

@@ -168,6 +168,7 @@ bool lo_fmt_value(strbuf *b, const lo_message *m, const lo_field *f, int64_t v, 
         return false;
     switch ((lo_kind)f->kind) {
     case LO_K_SPARE:
+    case LO_K_BACK:
     case LO_K_ARRAY:
         return false;
     case LO_K_BOOL:

@@ -48,7 +48,7 @@ static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsig
         sb_putc(b, ']');
         return next;
     }
-    if (f->kind == LO_K_SPARE || f->kind == LO_K_TEXT_TAIL || v == LO_ABSENT)
+    if (f->kind == LO_K_SPARE || f->kind == LO_K_BACK || f->kind == LO_K_TEXT_TAIL || v == LO_ABSENT)
         return vi + 1;
     if (*first) {
         *first = false;

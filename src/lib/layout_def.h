@@ -16,6 +16,7 @@
 #define TREST(nm) F_(nm, 0, LO_K_TEXT_REST, LO_U_RAW, LO_NA_NONE, NULL, NULL)
 #define TTAIL(nm) F_(nm, 0, LO_K_TEXT_TAIL, LO_U_RAW, LO_NA_NONE, NULL, NULL)
 #define SPARE(w) F_(NULL, w, LO_K_SPARE, LO_U_RAW, LO_NA_NONE, NULL, NULL)
+#define BACK(w) F_(NULL, w, LO_K_BACK, LO_U_RAW, LO_NA_NONE, NULL, NULL)
 #define DATA(nm, tail) F_(nm, tail, LO_K_DATA, LO_U_RAW, LO_NA_NONE, NULL, NULL)
 #define MDHM(nm) F_(nm, 20, LO_K_MDHM, LO_U_RAW, LO_NA_NONE, NULL, NULL)
 #define DHM(nm) F_(nm, 16, LO_K_DHM, LO_U_RAW, LO_NA_NONE, NULL, NULL)

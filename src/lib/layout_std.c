@@ -63,12 +63,13 @@ static const lo_field f_position_a[] = {
     HEADER, E("status", 4, 15, lo_enum_status), IX("turn", 8, -128, LO_U_TURN), SPEED, B("accuracy"),
     LON4("lon"), LAT4("lat"), COURSE, HEADING, SECOND, U("maneuver", 2), SPARE(3), B("raim"), U("radio", 19),
 };
-/* Class A reports are 168 bits; real transponders also send 163..204 (gpsd 3.25
- * accepts the same range, after USCG NAVCEN guidance); longer ones are not type 1. */
-#define WHY_A "168 bits; 149..204 accepted: radio state is absent below 168 (seen from some transponders), extra bits beyond 168 are ignored"
-LAYOUT(lo_layout_1, "1", f_position_a, 149, 204, 0, WHY_A);
-LAYOUT(lo_layout_2, "2", f_position_a, 149, 204, 0, WHY_A);
-LAYOUT(lo_layout_3, "3", f_position_a, 149, 204, 0, WHY_A);
+/* Class A reports are 168 bits; real transponders also send 163..204 (USCG NAVCEN)
+ * and feeds carry longer ones whose first 168 bits are sound, which gpsd 3.22
+ * decodes too. Below 168 the radio state is absent. */
+#define WHY_A "168 bits; 149.. accepted: radio state absent below 168, bits beyond 168 ignored"
+LAYOUT(lo_layout_1, "1", f_position_a, 149, LO_MAX_PAYLOAD_BITS, 0, WHY_A);
+LAYOUT(lo_layout_2, "2", f_position_a, 149, LO_MAX_PAYLOAD_BITS, 0, WHY_A);
+LAYOUT(lo_layout_3, "3", f_position_a, 149, LO_MAX_PAYLOAD_BITS, 0, WHY_A);
 
 static const lo_field f_base[] = {
     HEADER, YMDHMS("timestamp"), B("accuracy"), LON4("lon"), LAT4("lat"), E("epfd", 4, 0, lo_enum_epfd),
@@ -98,8 +99,8 @@ static const lo_field f_ack[] = {
     U("mmsi3", 30), U("mmsiseq3", 2), U("mmsi4", 30), U("mmsiseq4", 2),
 };
 #define WHY_ACK "72 bits per the first acknowledged MMSI, +32 for each of up to 3 more (168)"
-LAYOUT(lo_layout_7, "7", f_ack, 72, 168, LO_L_ZERO_FILL, WHY_ACK);
-LAYOUT(lo_layout_13, "13", f_ack, 72, 168, LO_L_ZERO_FILL, WHY_ACK);
+LAYOUT(lo_layout_7, "7", f_ack, 72, LO_MAX_PAYLOAD_BITS, LO_L_ZERO_FILL, WHY_ACK);
+LAYOUT(lo_layout_13, "13", f_ack, 72, LO_MAX_PAYLOAD_BITS, LO_L_ZERO_FILL, WHY_ACK);
 
 static const lo_field f_broadcast_binary[] = {HEADER, SPARE(2), U("dac", 10), U("fid", 6)};
 LAYOUT(lo_layout_8, "8", f_broadcast_binary, 56, LO_MAX_PAYLOAD_BITS, 0,
@@ -129,14 +130,14 @@ static const lo_field f_interrogation[] = {
     HEADER, SPARE(2), U("mmsi1", 30), U("type1_1", 6), U("offset1_1", 12), SPARE(2), U("type1_2", 6),
     U("offset1_2", 12), SPARE(2), U("mmsi2", 30), U("type2_1", 6), U("offset2_1", 12), SPARE(2),
 };
-LAYOUT(lo_layout_15, "15", f_interrogation, 88, 168, LO_L_ZERO_FILL,
+LAYOUT(lo_layout_15, "15", f_interrogation, 88, LO_MAX_PAYLOAD_BITS, LO_L_ZERO_FILL,
        "88 (one station, one message), 110/112, or 160 bits; missing requests read as 0");
 
 static const lo_field f_assignment[] = {
     HEADER, SPARE(2), U("mmsi1", 30), U("offset1", 12), U("increment1", 10), U("mmsi2", 30),
     U("offset2", 12), U("increment2", 10), SPARE(4),
 };
-LAYOUT(lo_layout_16, "16", f_assignment, 92, 168, LO_L_ZERO_FILL,
+LAYOUT(lo_layout_16, "16", f_assignment, 92, LO_MAX_PAYLOAD_BITS, LO_L_ZERO_FILL,
        "96 (one station) or 144 bits; 92.. accepted; a missing second station reads as 0");
 
 static const lo_field f_dgnss[] = {HEADER, SPARE(2), LON1("lon"), LAT1("lat"), SPARE(5), DATA("data", 0)};
@@ -161,7 +162,7 @@ LAYOUT(lo_layout_19, "19", f_position_b_ext, 308, LO_MAX_PAYLOAD_BITS, 0,
 
 #define SLOTS(n) U("offset" #n, 12), U("number" #n, 4), U("timeout" #n, 3), U("increment" #n, 11)
 static const lo_field f_link[] = {HEADER, SPARE(2), SLOTS(1), SLOTS(2), SLOTS(3), SLOTS(4)};
-LAYOUT(lo_layout_20, "20", f_link, 70, 168, LO_L_ZERO_FILL,
+LAYOUT(lo_layout_20, "20", f_link, 70, LO_MAX_PAYLOAD_BITS, LO_L_ZERO_FILL,
        "72 bits with one reservation, +30 for each of up to 3 more; missing ones read as 0");
 
 static const lo_field f_aton[] = {
@@ -169,8 +170,8 @@ static const lo_field f_aton[] = {
     DIMENSIONS, E("epfd", 4, 0, lo_enum_epfd), SECOND, B("off_position"), U("regional", 8), B("raim"),
     B("virtual_aid"), B("assigned"), SPARE(1), TTAIL("name_ext"),
 };
-LAYOUT(lo_layout_21, "21", f_aton, 272, 360, 0,
-       "272 bits, then up to 14 characters of name extension (88 bits)");
+LAYOUT(lo_layout_21, "21", f_aton, 272, LO_MAX_PAYLOAD_BITS, 0,
+       "272 bits, then the name extension: whole characters in the remaining bits (14 by the standard; longer accepted as gpsd does)");
 
 static const lo_field f_channel_broadcast[] = {
     HEADER, SPARE(2), U("channel_a", 12), U("channel_b", 12), U("txrx", 4), B("power"), LON1("ne_lon"),
@@ -195,16 +196,20 @@ LAYOUT(lo_layout_23, "23", f_group_assignment, 154, LO_MAX_PAYLOAD_BITS, 0,
 
 static const lo_field f_static_a[] = {HEADER, F_("part", 2, LO_K_PART, 0, LO_NA_NONE, NULL, NULL),
                                       T("shipname", 120), SPARE(8)};
+/* M.1371-5 splits the 42-bit vendor ID into a 3-character manufacturer, a model
+ * and a serial number; many transponders still write 7 characters there
+ * ("TRUEHDG", "GARMIN"), and gpsd prints all 7. We print the 7-character text
+ * and the model and serial read from the same bits. */
 static const lo_field f_static_b[] = {
     HEADER, F_("part", 2, LO_K_PART, 0, LO_NA_NONE, NULL, NULL), E("shiptype", 8, 0, lo_enum_shiptype),
-    T("vendorid", 18), U("model", 4), U("serial", 20), T("callsign", 42), DIMENSIONS, SPARE(6),
+    T("vendorid", 42), BACK(24), U("model", 4), U("serial", 20), T("callsign", 42), DIMENSIONS, SPARE(6),
 };
 static const lo_field f_static_b_aux[] = {
     HEADER, F_("part", 2, LO_K_PART, 0, LO_NA_NONE, NULL, NULL), E("shiptype", 8, 0, lo_enum_shiptype),
-    T("vendorid", 18), U("model", 4), U("serial", 20), T("callsign", 42), U("mothership_mmsi", 30), SPARE(6),
+    T("vendorid", 42), BACK(24), U("model", 4), U("serial", 20), T("callsign", 42), U("mothership_mmsi", 30), SPARE(6),
 };
-LAYOUT(lo_layout_24a, "24A", f_static_a, 160, 168, 0,
-       "part A: 160 bits (M.1371-5) or 168 (older editions with 8 spare bits)");
+LAYOUT(lo_layout_24a, "24A", f_static_a, 160, LO_MAX_PAYLOAD_BITS, 0,
+       "part A: 160 bits (M.1371-5) or 168 (older editions with 8 spare bits); longer accepted, extra ignored");
 LAYOUT(lo_layout_24b, "24B", f_static_b, 162, LO_MAX_PAYLOAD_BITS, 0,
        "part B: 168 bits; 162.. accepted (trailing spare cut)");
 LAYOUT(lo_layout_24b_aux, "24Baux", f_static_b_aux, 162, LO_MAX_PAYLOAD_BITS, 0,
@@ -239,8 +244,8 @@ static const lo_field f_long_range[] = {
     HEADER, B("accuracy"), B("raim"), UN("status", 4, 15), LON1("lon"), LAT1("lat"), UN("speed", 6, 63),
     UN("course", 9, 511), B("gnss"), SPARE(1),
 };
-LAYOUT(lo_layout_27, "27", f_long_range, 95, 168, 0,
-       "96 bits; 95.. accepted (the spare cut); up to 168 when sent in a full slot");
+LAYOUT(lo_layout_27, "27", f_long_range, 95, LO_MAX_PAYLOAD_BITS, 0,
+       "96 bits; 95.. accepted (the spare cut); longer (full-slot padding) ignored");
 
 /* Auxiliary craft MMSIs are 98XXXYYYY (M.1371-5 Annex 8, 3.3). */
 static int is_auxiliary(uint32_t mmsi) { return mmsi / 10000000 == 98; }

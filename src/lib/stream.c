@@ -109,10 +109,11 @@ static void drop_slot(lo_stream *s, slot *sl, lo_reject why)
     sl->used = false;
 }
 
-/* A slot that never got its first fragment held orphans; otherwise it is incomplete. */
+/* Slots always start with fragment 1, so an expired slot is an incomplete message. */
 static lo_reject expiry_reason(const slot *sl)
 {
-    return (sl->have & 1u) ? LO_REJECT_INCOMPLETE : LO_REJECT_ORPHAN_PART;
+    (void)sl;
+    return LO_REJECT_INCOMPLETE;
 }
 
 static void fill_meta(lo_stream *s, lo_meta *m, const lo_sentence *st, const lo_tagblock *tb)
@@ -205,21 +206,30 @@ static void fragment(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb,
         if (!oldest || sl->born < oldest->born)
             oldest = sl;
     }
+    /* Fragments must arrive in order (1, 2, ...): a fragment that does not
+     * continue its slot is an orphan, never glued onto an unrelated message. */
     unsigned bit = 1u << (st->num - 1);
-    if (match) {
-        if (match->total != st->total) {
+    if (match && (match->have & bit)) {
+        const unsigned k = st->num - 1u;
+        if (match->total == st->total && match->len[k] == st->payload_len &&
+            !memcmp(match->part[k], st->payload, st->payload_len)) {
+            reject(s, LO_REJECT_DUPLICATE_PART, raw, raw_len, s->stats.lines);
+            return;
+        }
+    }
+    if (st->num == 1) {
+        if (match) {
             drop_slot(s, match, LO_REJECT_SEQUENCE_REUSED);
             free_slot = match;
             match = NULL;
-        } else if (match->have & bit) {
-            const unsigned k = st->num - 1u;
-            if (match->len[k] == st->payload_len && !memcmp(match->part[k], st->payload, st->payload_len)) {
-                reject(s, LO_REJECT_DUPLICATE_PART, raw, raw_len, s->stats.lines);
-                return;
-            }
-            drop_slot(s, match, LO_REJECT_SEQUENCE_REUSED);
-            free_slot = match;
-            match = NULL;
+        }
+    } else {
+        bool continues = match && match->total == st->total && match->have == bit - 1u;
+        if (!continues) {
+            if (match)
+                drop_slot(s, match, LO_REJECT_INCOMPLETE);
+            reject(s, LO_REJECT_ORPHAN_PART, raw, raw_len, s->stats.lines);
+            return;
         }
     }
     slot *sl = match;
@@ -296,9 +306,11 @@ void lo_stream_feed_line(lo_stream *s, const char *line, size_t len)
     size_t pos = 0;
     while (pos < len) {
         lo_tagblock tb = empty_tb;
+        bool from_pending = false;
         if (s->have_pending) {
             tb = s->pending;
             s->have_pending = false;
+            from_pending = true;
         }
         if (line[pos] == '\\') {
             size_t used = 0;
@@ -312,6 +324,7 @@ void lo_stream_feed_line(lo_stream *s, const char *line, size_t len)
                     return;
             } else {
                 tb = fresh;
+                from_pending = false;
             }
             pos += used;
             if (pos == len) { /* tag block alone on its line: context for the next */
@@ -357,6 +370,12 @@ void lo_stream_feed_line(lo_stream *s, const char *line, size_t len)
             lo_trailer_parse(line + pos, next - pos, &tb);
         s->stats.sentences++;
         s->sentence_no++;
+        /* A header line ($PGHP, lone tag block) precedes a whole multi-sentence
+         * message: keep its context for the remaining fragments. */
+        if (from_pending && st.total > 1 && st.num < st.total) {
+            s->pending = tb;
+            s->have_pending = true;
+        }
         const char *raw = line + (p - line);
         size_t raw_len = next - (size_t)(p - line);
         if (st.total == 1)
