@@ -38,14 +38,34 @@ static void on_reject(void *ctx, lo_reject why, const char *raw, size_t len, uin
     }
 }
 
-tu_run *tu_decode_text(const char *text)
+tu_run *tu_decode_text(const char *text) { return tu_decode_buf(text, strlen(text)); }
+
+const char *tu_nmea(const char *body)
+{
+    static char bufs[8][1200];
+    static unsigned next;
+    char *b = bufs[next++ % 8];
+    uint8_t x = lo_nmea_checksum(body, strlen(body));
+    snprintf(b, 1200, "!%s*%02X", body, x);
+    return b;
+}
+
+unsigned tu_count(const tu_run *r, lo_reject why)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < r->nrejects; i++)
+        n += r->rejects[i] == why;
+    return n;
+}
+
+tu_run *tu_decode_buf(const char *text, size_t len)
 {
     tu_run *r = calloc(1, sizeof *r);
     if (!r)
         abort();
     lo_stream_callbacks cb = {.ctx = r, .on_payload = on_payload, .on_reject = on_reject};
     lo_stream *s = lo_stream_create(&cb, "test");
-    lo_stream_feed(s, text, strlen(text));
+    lo_stream_feed(s, text, len);
     lo_stream_finish(s);
     lo_stats decode_rejects;
     memcpy(decode_rejects.reject, r->stats.reject, sizeof decode_rejects.reject);

@@ -23,6 +23,11 @@ typedef struct tu_run {
 
 /* Feed text through a fresh stream and decode every payload. Caller frees. */
 tu_run *tu_decode_text(const char *text);
+tu_run *tu_decode_buf(const char *buf, size_t len);
+/* "!<body>*hh" with the right checksum, in a static rotating buffer. */
+const char *tu_nmea(const char *body);
+/* Number of rejects with this reason. */
+unsigned tu_count(const tu_run *r, lo_reject why);
 void tu_free(tu_run *r);
 /* JSON of one message (no extras), in a static buffer. */
 const char *tu_json(const lo_message *m);
