@@ -1,0 +1,16 @@
+#!/bin/sh
+# setup.sh - install what lookout needs to build and test on Debian 12 (run as root).
+# Idempotent: apt-get skips what is already installed.
+set -eu
+PKGS="build-essential cmake pkg-config libcmocka-dev libjansson-dev python3"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
