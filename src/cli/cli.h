@@ -4,6 +4,7 @@
 
 int cmd_decode(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
+int cmd_layouts(int argc, char **argv);
 
 /* Print "lookout: <fmt>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

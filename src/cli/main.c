@@ -22,6 +22,7 @@ static void usage(FILE *out)
           "commands:\n"
           "  decode   decode AIS NMEA sentences to JSON lines or CSV\n"
           "  encode   encode JSON lines (as decode writes them) back to NMEA sentences\n"
+          "  layouts  print every message layout and its length rule (Markdown)\n"
           "\n"
           "Run 'lookout COMMAND --help' for a command's options.\n",
           out);
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "decode"))
         return cmd_decode(argc - 1, argv + 1);
+    if (!strcmp(cmd, "layouts"))
+        return cmd_layouts(argc - 1, argv + 1);
     if (!strcmp(cmd, "encode"))
         return cmd_encode(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {

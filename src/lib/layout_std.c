@@ -223,11 +223,11 @@ static const lo_field f_25_bu[] = {SLOT_FLAGS, ZERO("dest_mmsi"), ZERO("app_id")
 static const lo_field f_25_bs[] = {SLOT_FLAGS, ZERO("dest_mmsi"), U("app_id", 16), DATA("data", 0)};
 static const lo_field f_25_au[] = {SLOT_FLAGS, U("dest_mmsi", 30), SPARE(2), ZERO("app_id"), DATA("data", 0)};
 static const lo_field f_25_as[] = {SLOT_FLAGS, U("dest_mmsi", 30), SPARE(2), U("app_id", 16), DATA("data", 0)};
-#define WHY_25 "single slot: header plus up to 128 data bits (168 in all)"
-LAYOUT(lo_layout_25bu, "25", f_25_bu, 40, 168, 0, WHY_25);
-LAYOUT(lo_layout_25bs, "25s", f_25_bs, 56, 168, 0, WHY_25);
-LAYOUT(lo_layout_25au, "25a", f_25_au, 72, 168, 0, WHY_25);
-LAYOUT(lo_layout_25as, "25as", f_25_as, 88, 168, 0, WHY_25);
+#define WHY_25 "M.1371-5 makes it one slot (168 bits); multi-sentence ones are seen in the wild (gpsd's own sample.aivdm has one), so up to the message cap is accepted"
+LAYOUT(lo_layout_25bu, "25", f_25_bu, 40, LO_MAX_PAYLOAD_BITS, 0, WHY_25);
+LAYOUT(lo_layout_25bs, "25s", f_25_bs, 56, LO_MAX_PAYLOAD_BITS, 0, WHY_25);
+LAYOUT(lo_layout_25au, "25a", f_25_au, 72, LO_MAX_PAYLOAD_BITS, 0, WHY_25);
+LAYOUT(lo_layout_25as, "25as", f_25_as, 88, LO_MAX_PAYLOAD_BITS, 0, WHY_25);
 static const lo_field f_26_bu[] = {SLOT_FLAGS, ZERO("dest_mmsi"), ZERO("app_id"), DATA("data", 20), U("radio", 20)};
 static const lo_field f_26_bs[] = {SLOT_FLAGS, ZERO("dest_mmsi"), U("app_id", 16), DATA("data", 20), U("radio", 20)};
 static const lo_field f_26_au[] = {SLOT_FLAGS, U("dest_mmsi", 30), SPARE(2), ZERO("app_id"), DATA("data", 20),
@@ -286,3 +286,13 @@ const lo_layout *lo_layout_select(const uint8_t *bits, uint32_t nbits)
         return by_type[type];
     }
 }
+
+const lo_layout *const lo_all_layouts[] = {
+    &lo_layout_1,     &lo_layout_2,     &lo_layout_3,      &lo_layout_4,     &lo_layout_5,     &lo_layout_6,
+    &lo_layout_7,     &lo_layout_8,     &lo_layout_9,      &lo_layout_10,    &lo_layout_11,    &lo_layout_12,
+    &lo_layout_13,    &lo_layout_14,    &lo_layout_15,     &lo_layout_16,    &lo_layout_17,    &lo_layout_18,
+    &lo_layout_19,    &lo_layout_20,    &lo_layout_21,     &lo_layout_22,    &lo_layout_22a,   &lo_layout_23,
+    &lo_layout_24a,   &lo_layout_24b,   &lo_layout_24b_aux, &lo_layout_25bu, &lo_layout_25bs,  &lo_layout_25au,
+    &lo_layout_25as,  &lo_layout_26bu,  &lo_layout_26bs,   &lo_layout_26au,  &lo_layout_26as,  &lo_layout_27,
+    NULL,
+};
