@@ -2,7 +2,7 @@
 #include "util.h"
 
 /* Howard Hinnant's days-from-civil algorithm. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
 {
     y -= m <= 2;
     const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -12,9 +12,18 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+/* Days beyond +-10^11 (years beyond about +-270 million) would overflow int64
+ * milliseconds; only garbage input (a $PGHP year of 999999999) asks for them, and
+ * it gets the nearest representable day instead of undefined behaviour. */
+#define MAX_DAYS 100000000000LL
+
 int64_t lo_utc_to_ms(int year, int month, int day, int hour, int minute, int second)
 {
     int64_t days = days_from_civil(year, month, day);
+    if (days > MAX_DAYS)
+        days = MAX_DAYS;
+    else if (days < -MAX_DAYS)
+        days = -MAX_DAYS;
     return ((days * 24 + hour) * 60 + minute) * 60000 + (int64_t)second * 1000;
 }
 
