@@ -41,7 +41,7 @@ typedef struct lo_message {
                                   followed by count * element fields */
     uint16_t ntext;
     char text[LO_MAX_TEXT];
-    uint8_t bits[LO_MAX_PAYLOAD_BYTES];
+    uint8_t bits[LO_MAX_PAYLOAD_BYTES + 8]; /* + zeroed slack for 64-bit loads */
     lo_meta meta;
 } lo_message;
 

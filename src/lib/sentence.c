@@ -45,32 +45,39 @@ int lo_sentence_parse(const char *s, size_t len, lo_sentence *out, lo_reject *wh
 {
     if (len < 1 || (s[0] != '!' && s[0] != '$'))
         REJECT_WITH(NOT_NMEA);
-    const char *star = memchr(s, '*', len);
-    if (!star)
-        REJECT_WITH(NO_CHECKSUM);
-    size_t body = (size_t)(star - s);
-    int want = parse_hex2(star + 1, len - body - 1);
-    if (want < 0)
-        REJECT_WITH(NO_CHECKSUM);
-    if (lo_nmea_checksum(s + 1, body - 1) != (uint8_t)want)
-        REJECT_WITH(BAD_CHECKSUM);
-    *consumed = body + 3;
-
-    /* Split s[1..star) into exactly 7 comma-separated fields. */
+    /* One pass: checksum, field boundaries, and the closing '*'. */
     const char *f[8];
     size_t flen[8];
     unsigned nf = 0;
-    const char *p = s + 1, *end = star;
-    while (nf < 8) {
-        const char *comma = memchr(p, ',', (size_t)(end - p));
-        const char *stop = comma ? comma : end;
-        f[nf] = p;
-        flen[nf] = (size_t)(stop - p);
-        nf++;
-        if (!comma)
+    uint8_t x = 0;
+    size_t i = 1, field_start = 1;
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c == '*')
             break;
-        p = comma + 1;
+        x ^= (uint8_t)c;
+        if (c == ',') {
+            if (nf < 8) {
+                f[nf] = s + field_start;
+                flen[nf] = i - field_start;
+            }
+            nf++;
+            field_start = i + 1;
+        }
     }
+    if (i == len)
+        REJECT_WITH(NO_CHECKSUM);
+    int want = parse_hex2(s + i + 1, len - i - 1);
+    if (want < 0)
+        REJECT_WITH(NO_CHECKSUM);
+    if (x != (uint8_t)want)
+        REJECT_WITH(BAD_CHECKSUM);
+    *consumed = i + 3;
+    if (nf < 8) {
+        f[nf] = s + field_start;
+        flen[nf] = i - field_start;
+    }
+    nf++;
     if (nf != 7)
         REJECT_WITH(FIELD_COUNT);
     if (flen[0] != 5 || f[0][2] != 'V' || f[0][3] != 'D' || (f[0][4] != 'M' && f[0][4] != 'O'))
@@ -94,7 +101,7 @@ int lo_sentence_parse(const char *s, size_t len, lo_sentence *out, lo_reject *wh
         REJECT_WITH(BAD_SEQUENCE_ID);
     if (flen[4] == 0)
         out->channel = 0;
-    else if (flen[4] == 1 && strchr("AB12", f[4][0]) && f[4][0])
+    else if (flen[4] == 1 && (f[4][0] == 'A' || f[4][0] == 'B' || f[4][0] == '1' || f[4][0] == '2'))
         out->channel = f[4][0];
     else
         REJECT_WITH(BAD_CHANNEL);

@@ -269,14 +269,24 @@ static void fragment(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb,
         complete(s, sl);
 }
 
+/* Any byte outside printable ASCII (tab allowed)? Eight bytes at a time. */
 static bool has_bad_bytes(const char *line, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, line + i, 8);
+        /* high bit set, below 0x20, or exactly 0x7F */
+        uint64_t low = (w - ones * 0x20) & ~w & highs;
+        uint64_t del = ((w ^ (ones * 0x7F)) - ones) & ~(w ^ (ones * 0x7F)) & highs;
+        if ((w & highs) | low | del)
+            break;
+    }
+    for (; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
-        if (c < 0x20 || c >= 0x7F) {
-            if (c != '\t')
-                return true;
-        }
+        if ((c < 0x20 && c != '\t') || c >= 0x7F)
+            return true;
     }
     return false;
 }
@@ -386,17 +396,22 @@ void lo_stream_feed_line(lo_stream *s, const char *line, size_t len)
     }
 }
 
+/* End of the line starting at p: the first CR or LF, or NULL. */
+static const char *line_end(const char *p, const char *end)
+{
+    const char *lf = memchr(p, '\n', (size_t)(end - p));
+    const char *cr = memchr(p, '\r', (size_t)((lf ? lf : end) - p));
+    return cr ? cr : lf;
+}
+
 void lo_stream_feed(lo_stream *s, const char *data, size_t len)
 {
     s->stats.bytes += len;
     const char *p = data, *end = data + len;
     while (p < end) {
-        /* Find the next line terminator (CR or LF). */
-        const char *q = p;
-        while (q < end && *q != '\n' && *q != '\r')
-            q++;
-        size_t n = (size_t)(q - p);
-        if (q == end) { /* partial line: keep it for the next call */
+        const char *q = line_end(p, end);
+        size_t n = (size_t)((q ? q : end) - p);
+        if (!q) { /* partial line: keep it for the next call */
             if (s->overlong || s->line_len + n > LO_MAX_LINE) {
                 s->overlong = true;
                 s->line_len = 0;
@@ -409,8 +424,8 @@ void lo_stream_feed(lo_stream *s, const char *data, size_t len)
         if (s->overlong) {
             s->overlong = false;
             s->line_len = 0;
-            reject(s, LO_REJECT_LINE_TOO_LONG, p, n, s->stats.lines + 1);
             s->stats.lines++;
+            reject(s, LO_REJECT_LINE_TOO_LONG, p, n, s->stats.lines);
         } else if (s->line_len) {
             if (s->line_len + n > LO_MAX_LINE) {
                 s->line_len = 0;
