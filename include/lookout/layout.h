@@ -23,7 +23,16 @@ typedef enum lo_kind {
     LO_K_PART,   /* type 24 part number: "A", "B" */
     LO_K_BACK,   /* moves the bit position back `bits` bits: the fields after it
                     read the same bits again another way (type 24 vendor id) */
-    LO_K_ARRAY,  /* repeated group of `element` fields filling the rest of the message */
+    LO_K_ARRAY,  /* repeated group of `element` fields filling the rest of the message
+                    (whole elements; with LO_L_ZERO_FILL on the element layout, also a
+                    last element cut short, its missing bits read as 0); after a COUNT
+                    field, that many elements instead */
+    LO_K_COUNT,  /* unsigned element count of the ARRAY that follows; not output
+                    (the array's length says it) */
+    LO_K_ENUM_ONLY, /* unsigned that must be one of its `names`: any other value means
+                       the message is not this layout (it is kept as raw data) */
+    LO_K_DMHM,   /* day 5, month 4, hour 5, minute 6: "MM-DDTHH:MM" */
+    LO_K_MDHM_SHORT, /* month 4, day 5, hour 5, minute 6: "M-DTH:M", unpadded, no zone */
 } lo_kind;
 
 /* Units for --scaled output (raw values are always kept). */
@@ -43,8 +52,13 @@ typedef enum lo_unit {
 typedef struct lo_enum {
     const char *const *names;
     uint16_t count;
-    const char *other; /* for values beyond the table; NULL prints nothing */
+    const char *other;     /* for values beyond the table; NULL prints nothing */
+    const uint16_t *codes; /* when set, names[i] is the text of value codes[i] (a sparse
+                              table); otherwise names[v] is the text of value v */
 } lo_enum;
+
+/* Text of value v of an enumeration: its name, else e->other (may be NULL). */
+const char *lo_enum_text(const lo_enum *e, int64_t v);
 
 struct lo_layout;
 
@@ -69,6 +83,9 @@ typedef struct lo_layout {
     uint16_t max_bits;      /* longest accepted message */
     uint8_t flags;          /* LO_L_* */
     const char *why;        /* the length rule and its reason, for docs */
+    const uint8_t *order;   /* JSON order of the fields (every field index once) where
+                               gpsd prints them in another order than the bits; NULL:
+                               table order */
 } lo_layout;
 
 /* Fields past the end of a short message read as 0 instead of being absent

@@ -9,6 +9,8 @@ typedef struct walker {
     uint32_t nbits;
     uint32_t pos;
     bool zero_fill;
+    bool counted;   /* a COUNT field gave the size of the next ARRAY */
+    uint32_t count;
     lo_message *m;
 } walker;
 
@@ -35,6 +37,19 @@ static int64_t put_text(walker *w, unsigned nchars)
 }
 
 static int walk(walker *w, const lo_layout *L);
+
+/* After a value is read: a COUNT sizes the next ARRAY; an ENUM_ONLY value outside
+ * its names means the message is not this layout. */
+static int after_value(walker *w, const lo_field *f, int64_t v)
+{
+    if (f->kind == LO_K_COUNT) {
+        w->counted = true;
+        w->count = v == LO_ABSENT ? 0 : (uint32_t)v;
+    } else if (f->kind == LO_K_ENUM_ONLY && v != LO_ABSENT && !lo_enum_text(f->names, v)) {
+        return -1;
+    }
+    return 0;
+}
 
 static int walk_field(walker *w, const lo_field *f)
 {
@@ -65,13 +80,26 @@ static int walk_field(walker *w, const lo_field *f)
         for (unsigned i = 0; i < f->element->nfields; i++)
             ebits += f->element->fields[i].kind == LO_K_BACK ? -f->element->fields[i].bits
                                                               : f->element->fields[i].bits;
-        uint32_t count = ebits ? left / ebits : 0;
+        /* An element layout that reads missing bits as 0 also counts a last
+         * element cut short by the end of the message. */
+        bool cut = (f->element->flags & LO_L_ZERO_FILL) != 0;
+        uint32_t count = ebits ? (cut ? (left + ebits - 1) / ebits : left / ebits) : 0;
+        if (w->counted) {
+            count = w->count;
+            w->counted = false;
+        }
         if (count > f->bits)
             count = f->bits;
         *slot = count;
-        for (uint32_t i = 0; i < count; i++)
-            if (walk(w, f->element))
+        bool outer = w->zero_fill;
+        w->zero_fill = outer || cut;
+        for (uint32_t i = 0; i < count; i++) {
+            if (walk(w, f->element)) {
+                w->zero_fill = outer;
                 return -1;
+            }
+        }
+        w->zero_fill = outer;
         return 0;
     }
     default:
@@ -80,7 +108,7 @@ static int walk_field(walker *w, const lo_field *f)
     if (f->bits > left && !w->zero_fill) {
         *slot = LO_ABSENT;
         w->pos += f->bits;
-        return 0;
+        return after_value(w, f, LO_ABSENT);
     }
     switch ((lo_kind)f->kind) {
     case LO_K_INT:
@@ -89,12 +117,12 @@ static int walk_field(walker *w, const lo_field *f)
     case LO_K_TEXT:
         *slot = put_text(w, f->bits / 6);
         return 0;
-    default: /* unsigned, bool, spare, composite times, part */
+    default: /* unsigned, bool, spare, composite times, part, count */
         *slot = (int64_t)lo_bits_u(w->bits, w->nbits, w->pos, f->bits);
         break;
     }
     w->pos += f->bits;
-    return 0;
+    return after_value(w, f, *slot);
 }
 
 static int walk(walker *w, const lo_layout *L)
@@ -146,7 +174,7 @@ int lo_decode(const uint8_t *bits, uint32_t nbits, lo_message *m, lo_reject *why
             w.zero_fill = (app->flags & LO_L_ZERO_FILL) != 0;
             if (walk(&w, app) == 0) {
                 m->app = app;
-            } else { /* too many values: fall back to raw data */
+            } else { /* not this layout after all, or too many values: raw data */
                 m->nvalues = keep_values;
                 m->ntext = keep_text;
                 w.pos = m->type == 6 ? 88 : 56;
@@ -187,6 +215,17 @@ int64_t lo_message_int(const lo_message *m, const char *name, int64_t dflt)
     if (i < 0 || m->v[i] == LO_ABSENT)
         return dflt;
     return m->v[i];
+}
+
+const char *lo_enum_text(const lo_enum *e, int64_t v)
+{
+    if (e->codes) {
+        for (unsigned i = 0; i < e->count; i++)
+            if (e->codes[i] == v)
+                return e->names[i];
+        return e->other;
+    }
+    return (v >= 0 && v < e->count) ? e->names[v] : e->other;
 }
 
 const char *lo_message_text(const lo_message *m, int64_t v, uint16_t *len)

@@ -96,6 +96,30 @@ static void dhm(strbuf *b, int64_t v)
     sb_putc(b, 'Z');
 }
 
+/* Day first in the bits, month first in the text (IMO 236 fairway closed). */
+static void dmhm(strbuf *b, int64_t v)
+{
+    sb_u_pad(b, (uint64_t)(v >> 11) & 15, 2);
+    sb_putc(b, '-');
+    sb_u_pad(b, (uint64_t)(v >> 15) & 31, 2);
+    sb_putc(b, 'T');
+    sb_u_pad(b, (uint64_t)(v >> 6) & 31, 2);
+    sb_putc(b, ':');
+    sb_u_pad(b, (uint64_t)v & 63, 2);
+}
+
+/* gpsd's unpadded "M-DTH:M" (inland ETA/RTA, IMO 289 berthing). */
+static void mdhm_short(strbuf *b, int64_t v)
+{
+    sb_u64(b, (uint64_t)(v >> 16) & 15);
+    sb_putc(b, '-');
+    sb_u64(b, (uint64_t)(v >> 11) & 31);
+    sb_putc(b, 'T');
+    sb_u64(b, (uint64_t)(v >> 6) & 31);
+    sb_putc(b, ':');
+    sb_u64(b, (uint64_t)v & 63);
+}
+
 static void hm(strbuf *b, int64_t v)
 {
     sb_u_pad(b, (uint64_t)(v >> 6) & 31, 2);
@@ -197,6 +221,12 @@ bool lo_fmt_value(strbuf *b, const lo_message *m, const lo_field *f, int64_t v, 
     case LO_K_HM:
         put_quoted_time(b, style, hm, v);
         return true;
+    case LO_K_DMHM:
+        put_quoted_time(b, style, dmhm, v);
+        return true;
+    case LO_K_MDHM_SHORT:
+        put_quoted_time(b, style, mdhm_short, v);
+        return true;
     case LO_K_PART: {
         char part[2] = {(char)('A' + (v & 3)), 0};
         lo_fmt_text(b, part, 1, style);
@@ -204,6 +234,8 @@ bool lo_fmt_value(strbuf *b, const lo_message *m, const lo_field *f, int64_t v, 
     }
     case LO_K_UINT:
     case LO_K_INT:
+    case LO_K_COUNT:
+    case LO_K_ENUM_ONLY:
         if (scaled && f->unit != LO_U_RAW && scaled_value(b, f, v))
             return true;
         sb_i64(b, v);

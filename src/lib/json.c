@@ -22,7 +22,7 @@ static int tail_index(const lo_layout *L)
     return -1;
 }
 
-static int write_fields(strbuf *b, const lo_message *m, const lo_layout *L, int vi, bool scaled, bool first_obj);
+static int write_layout(strbuf *b, const lo_message *m, const lo_layout *L, int vi, bool scaled, bool *first);
 
 static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsigned fi, int vi, bool scaled,
                        int base, bool *first)
@@ -42,13 +42,15 @@ static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsig
             if (i)
                 sb_putc(b, ',');
             sb_putc(b, '{');
-            next = write_fields(b, m, f->element, next, scaled, true);
+            bool first_in = true;
+            next = write_layout(b, m, f->element, next, scaled, &first_in);
             sb_putc(b, '}');
         }
         sb_putc(b, ']');
         return next;
     }
-    if (f->kind == LO_K_SPARE || f->kind == LO_K_BACK || f->kind == LO_K_TEXT_TAIL || v == LO_ABSENT)
+    if (f->kind == LO_K_SPARE || f->kind == LO_K_BACK || f->kind == LO_K_TEXT_TAIL || f->kind == LO_K_COUNT ||
+        v == LO_ABSENT)
         return vi + 1;
     if (*first) {
         *first = false;
@@ -73,7 +75,7 @@ static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsig
         lo_fmt_value(b, m, f, v, scaled, FMT_JSON);
     }
     if (f->names) {
-        const char *text = (v >= 0 && v < f->names->count) ? f->names->names[v] : f->names->other;
+        const char *text = lo_enum_text(f->names, v);
         if (text) {
             sb_putn(b, ",\"", 2);
             sb_puts(b, f->name);
@@ -84,12 +86,37 @@ static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsig
     return vi + 1;
 }
 
-static int write_fields(strbuf *b, const lo_message *m, const lo_layout *L, int vi, bool scaled, bool first_obj)
+/* Value index just past the values of field f, whose first value is at vi. */
+static int skip_field(const lo_message *m, const lo_field *f, int vi)
 {
-    bool first = first_obj;
+    if (f->kind != LO_K_ARRAY)
+        return vi + 1;
+    int64_t n = m->v[vi++];
+    for (int64_t i = 0; i < n; i++)
+        for (unsigned k = 0; k < f->element->nfields; k++)
+            vi = skip_field(m, &f->element->fields[k], vi);
+    return vi;
+}
+
+/* The fields of L, whose values start at vi, in table order or in the layout's
+ * JSON order (gpsd's); returns the value index past them. */
+static int write_layout(strbuf *b, const lo_message *m, const lo_layout *L, int vi, bool scaled, bool *first)
+{
     int base = vi;
-    for (unsigned fi = 0; fi < L->nfields; fi++)
-        vi = write_field(b, m, L, fi, vi, scaled, base, &first);
+    if (!L->order) {
+        for (unsigned fi = 0; fi < L->nfields; fi++)
+            vi = write_field(b, m, L, fi, vi, scaled, base, first);
+        return vi;
+    }
+    int at[256]; /* order indices are uint8_t */
+    unsigned n = L->nfields < 256 ? L->nfields : 256;
+    for (unsigned fi = 0; fi < n; fi++) {
+        at[fi] = vi;
+        vi = skip_field(m, &L->fields[fi], vi);
+    }
+    for (unsigned k = 0; k < n; k++)
+        if (L->order[k] < n)
+            write_field(b, m, L, L->order[k], at[L->order[k]], scaled, base, first);
     return vi;
 }
 
@@ -115,11 +142,8 @@ int lo_json_write(const lo_message *m, const lo_json_opts *o, char *buf, size_t 
     int vi = 3;
     for (unsigned fi = 3; fi < L->nfields; fi++)
         vi = write_field(&b, m, L, fi, vi, o->scaled, 0, &first);
-    if (m->app) {
-        int base = vi;
-        for (unsigned fi = 0; fi < m->app->nfields; fi++)
-            vi = write_field(&b, m, m->app, fi, vi, o->scaled, base, &first);
-    }
+    if (m->app)
+        write_layout(&b, m, m->app, vi, o->scaled, &first);
     if (!o->no_extras) {
         if (m->meta.channel) {
             char ch[2] = {m->meta.channel, 0};

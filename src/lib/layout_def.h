@@ -25,14 +25,40 @@
 #define ARRAY(nm, maxn, el) F_(nm, maxn, LO_K_ARRAY, LO_U_RAW, LO_NA_NONE, NULL, &el)
 #define LON4(nm) IX(nm, 28, 108600000, LO_U_LON_MIN4)
 #define LAT4(nm) IX(nm, 27, 54600000, LO_U_LAT_MIN4)
+/* 1/1000 minute positions of IMO SN.1/Circ.289 messages (181 / 91 degrees n/a). */
+#define LON3(nm) IX(nm, 25, 10860000, LO_U_LON_MIN3)
+#define LAT3(nm) IX(nm, 24, 5460000, LO_U_LAT_MIN3)
+#define COUNTER(nm, w) F_(nm, w, LO_K_COUNT, LO_U_RAW, LO_NA_NONE, NULL, NULL)
+#define EONLY(nm, w, tbl) F_(nm, w, LO_K_ENUM_ONLY, LO_U_RAW, LO_NA_NONE, &tbl, NULL)
+#define DMHM(nm) F_(nm, 20, LO_K_DMHM, LO_U_RAW, LO_NA_NONE, NULL, NULL)
+#define MDHM_SHORT(nm) F_(nm, 20, LO_K_MDHM_SHORT, LO_U_RAW, LO_NA_NONE, NULL, NULL)
 
 #define COUNT(a) ((uint16_t)(sizeof(a) / sizeof((a)[0])))
 #define LAYOUT(var, nm, flds, minb, maxb, flg, reason)                                          \
     const lo_layout var = {.name = nm, .fields = flds, .nfields = COUNT(flds), .min_bits = minb, \
                            .max_bits = maxb, .flags = flg, .why = reason}
+/* A layout whose JSON field order (gpsd's) differs from its bit order: ord lists
+ * every field index once, in output order. */
+#define LAYOUT_ORDER(var, nm, flds, ord, minb, maxb, flg, reason)                                 \
+    const lo_layout var = {.name = nm, .fields = flds, .nfields = COUNT(flds), .min_bits = minb, \
+                           .max_bits = maxb, .flags = flg, .why = reason, .order = ord};         \
+    _Static_assert(COUNT(ord) == COUNT(flds) && COUNT(flds) <= 256, "order of " nm " must list every field once")
 #define ENUM(var, other_text, ...)                                                          \
     static const char *const var##_names[] = {__VA_ARGS__};                                \
     const lo_enum var = {.names = var##_names, .count = COUNT(var##_names), .other = other_text}
+/* The same, private to its file. */
+#define ENUM_LOCAL(var, other_text, ...)                                                    \
+    static const char *const var##_names[] = {__VA_ARGS__};                                \
+    static const lo_enum var = {.names = var##_names, .count = COUNT(var##_names), .other = other_text}
+/* A sparse enumeration, private to its file: LIST(X) expands X(code, "text") for
+ * each value. */
+#define ENUM_CODE_(code, text) code,
+#define ENUM_TEXT_(code, text) text,
+#define ENUM_SPARSE(var, other_text, LIST)                                                  \
+    static const uint16_t var##_codes[] = {LIST(ENUM_CODE_)};                              \
+    static const char *const var##_names[] = {LIST(ENUM_TEXT_)};                           \
+    static const lo_enum var = {.names = var##_names, .count = COUNT(var##_names), .other = other_text, \
+                                .codes = var##_codes}
 
 /* Every message starts with these. */
 #define HEADER U("type", 6), U("repeat", 2), U("mmsi", 30)
