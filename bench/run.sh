@@ -191,7 +191,11 @@ results="$out/results.md"
 {
     cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
     echo "Machine: ${cpu:-unknown CPU}, $(nproc) CPU(s), Linux $(uname -r), $(gcc --version 2>/dev/null | head -n 1 || echo 'gcc ?'); $(date -u '+%Y-%m-%d %H:%M UTC')."
-    echo "lookout: \`$lookout\`$(cd "$root" && git rev-parse --short HEAD 2>/dev/null | sed 's/^/ at commit /')."
+    if [ -n "${LOOKOUT:-}" ]; then
+        echo "lookout: \`$lookout\` (given by LOOKOUT)."
+    else
+        echo "lookout: \`$lookout\`, release preset, built from $(cd "$root" && git describe --always --dirty 2>/dev/null | sed 's/^/commit /' || echo 'this tree')."
+    fi
     echo "Input: \`$(basename "$input")\`, $copies x \`$(basename "$sample")\`: $lines lines, $sentences AIS sentences, $(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1048576}') MiB."
     echo "Wall time is the best of $runs run(s) (libais: $libais_runs), runs interleaved round by round; CPU is user+system of that best run; peak RSS is the largest \`/usr/bin/time -f %M\` over the runs. Sentences/s counts input sentences, messages/s the messages the tool itself produced."
     echo

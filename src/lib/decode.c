@@ -14,6 +14,31 @@ typedef struct walker {
     lo_message *m;
 } walker;
 
+/* Field of `width` bits at the walker's position. Inside the message a single
+ * 64-bit big-endian load does it (lo_decode leaves 8 zeroed bytes after the
+ * bits); fields that cross the end go through lo_bits_u, which reads zeros. */
+static inline uint64_t read_u(const walker *w, uint32_t pos, unsigned width)
+{
+    if (width == 0)
+        return 0;
+    if (width <= 57 && pos + width <= w->nbits) {
+        const uint8_t *b = w->bits + (pos >> 3);
+        uint64_t v = ((uint64_t)b[0] << 56) | ((uint64_t)b[1] << 48) | ((uint64_t)b[2] << 40) |
+                     ((uint64_t)b[3] << 32) | ((uint64_t)b[4] << 24) | ((uint64_t)b[5] << 16) |
+                     ((uint64_t)b[6] << 8) | (uint64_t)b[7];
+        return (v << (pos & 7)) >> (64 - width);
+    }
+    return lo_bits_u(w->bits, w->nbits, pos, width);
+}
+
+static inline int64_t read_s(const walker *w, uint32_t pos, unsigned width)
+{
+    uint64_t u = read_u(w, pos, width);
+    if (width && width < 64 && ((u >> (width - 1)) & 1u))
+        u |= ~(uint64_t)0 << width;
+    return (int64_t)u;
+}
+
 /* Store six-bit text of n characters at the walker's position, stopping at '@'
  * and trimming trailing blanks (ITU-R M.1371-5: '@' pads unused characters). */
 static int64_t put_text(walker *w, unsigned nchars)
@@ -22,16 +47,19 @@ static int64_t put_text(walker *w, unsigned nchars)
     uint16_t start = m->ntext, len = 0;
     bool ended = false;
     for (unsigned i = 0; i < nchars; i++) {
-        unsigned c = (unsigned)lo_bits_u(w->bits, w->nbits, w->pos + 6 * i, 6);
+        unsigned c = (unsigned)read_u(w, w->pos + 6 * i, 6);
         if (c == 0)
             ended = true;
         if (!ended && start + len + 1u < LO_MAX_TEXT)
             m->text[start + len++] = lo_sixbit_ascii[c];
     }
+    /* The pool keeps the text untrimmed up to '@' (NUL-terminated); the value's
+     * length excludes trailing blanks. A name extension needs the untrimmed form. */
+    uint16_t full = len;
     while (len > 0 && m->text[start + len - 1] == ' ')
         len--;
-    m->text[start + len] = '\0';
-    m->ntext = (uint16_t)(start + len + 1);
+    m->text[start + full] = '\0';
+    m->ntext = (uint16_t)(start + full + 1);
     w->pos += 6 * nchars;
     return ((int64_t)start << 16) | len;
 }
@@ -112,13 +140,13 @@ static int walk_field(walker *w, const lo_field *f)
     }
     switch ((lo_kind)f->kind) {
     case LO_K_INT:
-        *slot = f->bits ? lo_bits_s(w->bits, w->nbits, w->pos, f->bits) : 0;
+        *slot = read_s(w, w->pos, f->bits);
         break;
     case LO_K_TEXT:
         *slot = put_text(w, f->bits / 6);
         return 0;
     default: /* unsigned, bool, spare, composite times, part, count */
-        *slot = (int64_t)lo_bits_u(w->bits, w->nbits, w->pos, f->bits);
+        *slot = (int64_t)read_u(w, w->pos, f->bits);
         break;
     }
     w->pos += f->bits;
@@ -162,6 +190,9 @@ int lo_decode(const uint8_t *bits, uint32_t nbits, lo_message *m, lo_reject *why
     m->ntext = 0;
     size_t nbytes = (nbits + 7) / 8;
     memcpy(m->bits, bits, nbytes);
+    memset(m->bits + nbytes, 0, 8);
+    if (nbits & 7) /* clear fill bits so that loads past nbits read zeros */
+        m->bits[nbytes - 1] &= (uint8_t)(0xFF00u >> (nbits & 7));
     walker w = {.bits = m->bits, .nbits = nbits, .pos = 0, .zero_fill = (L->flags & LO_L_ZERO_FILL) != 0, .m = m};
     if (walk(&w, L))
         REJECT_WITH(PAYLOAD_TOO_LONG);

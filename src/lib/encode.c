@@ -43,6 +43,7 @@ typedef struct enc {
     bool recs_full;
     rec recs[LO_MAX_VALUES];
     uint8_t hard[LO_MAX_PAYLOAD_BYTES]; /* bits written from given values (see LO_K_BACK) */
+    lo_message full, cut; /* the decoder's reading, to check a shorter length */
 } enc;
 
 /* ---- errors ---------------------------------------------------------------- */
@@ -132,20 +133,24 @@ static int put(enc *e, const lo_field *f, unsigned width, uint64_t v, bool hard)
 
 /* ---- values ----------------------------------------------------------------- */
 
-/* Composite times: numbers of these widths between these separators. The last
- * separator ('Z') may be left out. */
+/* Composite times: numbers between separators, packed in bit order. The text
+ * gives them in `part` order (DMHM: month first in the text, day first in the
+ * bits); the last separator ('Z') may be left out. */
 typedef struct time_fmt {
     uint8_t kind, n;
-    uint8_t width[6];
+    uint8_t width[6]; /* in bit order */
+    uint8_t part[6];  /* bit-order index of the i-th number of the text */
     const char *sep;
     const char *shape;
 } time_fmt;
 
 static const time_fmt time_fmts[] = {
-    {LO_K_MDHM, 4, {4, 5, 5, 6}, "-T:Z", "MM-DDTHH:MMZ"},
-    {LO_K_YMDHMS, 6, {14, 4, 5, 5, 6, 6}, "--T::Z", "YYYY-MM-DDTHH:MM:SSZ"},
-    {LO_K_DHM, 3, {5, 5, 6}, "T:Z", "DDTHH:MMZ"},
-    {LO_K_HM, 2, {5, 6}, ":", "HH:MM"},
+    {LO_K_MDHM, 4, {4, 5, 5, 6}, {0, 1, 2, 3}, "-T:Z", "MM-DDTHH:MMZ"},
+    {LO_K_YMDHMS, 6, {14, 4, 5, 5, 6, 6}, {0, 1, 2, 3, 4, 5}, "--T::Z", "YYYY-MM-DDTHH:MM:SSZ"},
+    {LO_K_DHM, 3, {5, 5, 6}, {0, 1, 2}, "T:Z", "DDTHH:MMZ"},
+    {LO_K_HM, 2, {5, 6}, {0, 1}, ":", "HH:MM"},
+    {LO_K_DMHM, 4, {5, 4, 5, 6}, {1, 0, 2, 3}, "-T:", "MM-DDTHH:MM"},
+    {LO_K_MDHM_SHORT, 4, {4, 5, 5, 6}, {0, 1, 2, 3}, "-T:", "M-DTH:M"},
 };
 
 static const time_fmt *time_fmt_of(unsigned kind)
@@ -159,9 +164,9 @@ static const time_fmt *time_fmt_of(unsigned kind)
 static int parse_time(enc *e, const lo_field *f, const char *s, int64_t *out)
 {
     const time_fmt *t = time_fmt_of(f->kind);
-    int64_t v = 0;
+    int64_t comp[6] = {0};
     for (unsigned i = 0; i < t->n; i++) {
-        unsigned digits = 0;
+        unsigned digits = 0, k = t->part[i];
         int64_t x = 0;
         while (*s >= '0' && *s <= '9' && digits < 6) {
             x = x * 10 + (*s++ - '0');
@@ -169,7 +174,7 @@ static int parse_time(enc *e, const lo_field *f, const char *s, int64_t *out)
         }
         if (digits == 0 || (*s >= '0' && *s <= '9'))
             goto shape;
-        if (x >= ((int64_t)1 << t->width[i])) {
+        if (x >= ((int64_t)1 << t->width[k])) {
             strbuf *b = err_at(e, f->name);
             sb_puts(b, "part ");
             sb_u64(b, i + 1);
@@ -178,11 +183,11 @@ static int parse_time(enc *e, const lo_field *f, const char *s, int64_t *out)
             sb_puts(b, "\" is ");
             sb_i64(b, x);
             sb_puts(b, ", more than its ");
-            sb_u64(b, t->width[i]);
+            sb_u64(b, t->width[k]);
             sb_puts(b, " bits hold");
             return LO_E_RANGE;
         }
-        v = (v << t->width[i]) | x;
+        comp[k] = x;
         char sep = t->sep[i];
         if (i + 1 < t->n) {
             if (*s++ != sep)
@@ -193,6 +198,9 @@ static int parse_time(enc *e, const lo_field *f, const char *s, int64_t *out)
     }
     if (*s)
         goto shape;
+    int64_t v = 0;
+    for (unsigned k = 0; k < t->n; k++)
+        v = (v << t->width[k]) | comp[k];
     *out = v;
     return 0;
 shape: {
@@ -298,6 +306,8 @@ static int number_of(enc *e, const lo_field *f, const json_t *v, int64_t *out, b
     case LO_K_YMDHMS:
     case LO_K_DHM:
     case LO_K_HM:
+    case LO_K_DMHM:
+    case LO_K_MDHM_SHORT:
         if (json_is_integer(v))
             *out = json_integer_value(v); /* the packed raw value */
         else if (json_is_string(v))
@@ -322,6 +332,18 @@ static int number_of(enc *e, const lo_field *f, const json_t *v, int64_t *out, b
         break;
     }
     return check_range(e, f, *out);
+}
+
+/* A value an ENUM_ONLY field allows: any other makes the decoder keep the
+ * message as raw data. */
+static int check_listed(enc *e, const lo_field *f, int64_t v)
+{
+    if (f->kind != LO_K_ENUM_ONLY || !f->names || lo_enum_text(f->names, v))
+        return 0;
+    strbuf *b = err_at(e, f->name);
+    sb_i64(b, v);
+    sb_puts(b, " is not one of the values this message allows");
+    return LO_E_RANGE;
 }
 
 /* ITU-R M.1371 six-bit value of an ASCII character (lower case taken as upper). */
@@ -550,8 +572,20 @@ static int put_field(enc *e, const lo_layout *L, const lo_field *f, json_t *obj)
     }
     if (f->bits == 0) /* a value the variant does not carry (always 0) */
         return 0;
-    if ((rc = number_of(e, f, v, &x, &given)))
+    if (f->kind == LO_K_COUNT) {
+        /* Not in the JSON: the length of the array that follows. */
+        for (const lo_field *a = f + 1; a < L->fields + L->nfields; a++) {
+            if (a->kind == LO_K_ARRAY) {
+                const json_t *arr = json_object_get(obj, a->name);
+                x = json_is_array(arr) ? (int64_t)json_array_size(arr) : 0;
+                break;
+            }
+        }
+        if ((rc = check_range(e, f, x)))
+            return rc;
+    } else if ((rc = number_of(e, f, v, &x, &given)) || (rc = check_listed(e, f, x))) {
         return rc;
+    }
     if ((rc = need_room(e, f, f->bits)))
         return rc;
     return put(e, f, f->bits, (uint64_t)x, given);
@@ -610,8 +644,24 @@ static bool fixed_width(unsigned kind)
            kind != LO_K_BACK;
 }
 
+/* Does the decoder read the first cut bits as the same values as all n? */
+static bool same_reading(enc *e, uint32_t cut, uint32_t n)
+{
+    lo_reject why;
+    if (lo_decode(e->bits, n, &e->full, &why) || lo_decode(e->bits, cut, &e->cut, &why))
+        return false;
+    const lo_message *a = &e->full, *b = &e->cut;
+    return a->layout == b->layout && a->app == b->app && a->nvalues == b->nvalues && a->ntext == b->ntext &&
+           !memcmp(a->v, b->v, a->nvalues * sizeof a->v[0]) && !memcmp(a->text, b->text, a->ntext);
+}
+
+static bool shorter_ok(enc *e, const choice *c, uint32_t cut, uint32_t n)
+{
+    return cut < n && decoder_agrees(e, c, cut) && same_reading(e, cut, n);
+}
+
 /* The message length: the shortest form the decoder reads back as the same fields. */
-static uint32_t final_length(const enc *e, const choice *c, unsigned first)
+static uint32_t final_length(enc *e, const choice *c, unsigned first)
 {
     uint32_t n = e->hw;
     const lo_layout *last = c->app ? c->app : c->L;
@@ -619,15 +669,16 @@ static uint32_t final_length(const enc *e, const choice *c, unsigned first)
         return n;
     if (last->flags & LO_L_ZERO_FILL) {
         /* Trailing zeros read back as zeros: stop after the last value that is not
-         * zero, on a byte boundary, as M.1371 sizes these lists. */
+         * zero, on a byte boundary as M.1371 sizes these lists when that reads
+         * the same, else right there. */
         uint32_t cut = e->recs[first].start;
         for (unsigned i = first; i < e->nrecs; i++)
             if (e->recs[i].name && e->recs[i].nonzero)
                 cut = e->recs[i].end;
-        cut = (cut + 7) & ~7u;
-        while (cut < n && !decoder_agrees(e, c, cut))
-            cut += 8;
-        return cut < n ? cut : n;
+        for (uint32_t at = (cut + 7) & ~7u; at < n; at += 8)
+            if (shorter_ok(e, c, at, n))
+                return at;
+        return shorter_ok(e, c, cut, n) ? cut : n;
     }
     if (!e->o->full_length) {
         /* Trailing fields the JSON lacks are fields the message did not carry. */
@@ -643,7 +694,8 @@ static uint32_t final_length(const enc *e, const choice *c, unsigned first)
     if (has_kind(last, LO_K_TEXT_REST) || has_kind(last, LO_K_TEXT_TAIL)) {
         /* M.1371: text messages end on a byte boundary. */
         uint32_t padded = (n + 7) & ~7u;
-        if (padded <= LO_MAX_PAYLOAD_BITS && decoder_agrees(e, c, padded))
+        if (padded > n && padded <= LO_MAX_PAYLOAD_BITS && decoder_agrees(e, c, padded) &&
+            same_reading(e, n, padded))
             return padded;
     }
     return n;
@@ -867,8 +919,12 @@ static int encode_object(enc *e, json_t *obj, uint32_t *nbits, lo_meta *meta)
             return LO_E_UNKNOWN_FIELD;
         }
     }
-    if (*nbits < c.L->min_bits || *nbits > c.L->max_bits || !decoder_agrees(e, &c, *nbits)) {
-        strbuf *b = err_at(e, e->last_var);
+    /* The decoder must read these bits with the layouts they were written with. */
+    lo_reject why = LO_REJECT_NONE;
+    if (lo_decode(e->bits, *nbits, &e->full, &why) == 0 && e->full.layout == c.L && e->full.app == c.app)
+        goto done;
+    strbuf *b = err_at(e, e->last_var);
+    if (why == LO_REJECT_TOO_SHORT || why == LO_REJECT_TOO_LONG || why == LO_REJECT_PAYLOAD_TOO_LONG) {
         sb_puts(b, "the message is ");
         sb_u64(b, *nbits);
         sb_puts(b, " bits; ");
@@ -877,8 +933,13 @@ static int encode_object(enc *e, json_t *obj, uint32_t *nbits, lo_meta *meta)
         sb_u64(b, c.L->min_bits);
         sb_putn(b, "..", 2);
         sb_u64(b, c.L->max_bits);
-        return LO_E_RANGE;
+    } else {
+        err_at(e, NULL);
+        sb_puts(b, "these values do not decode as message ");
+        sb_puts(b, c.app && c.app != &lo_layout_app_data ? c.app->name : c.L->name);
     }
+    return LO_E_RANGE;
+done:
     if (meta)
         *meta = m;
     return 0;

@@ -63,10 +63,17 @@ static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsig
     int tail = tail_index(L);
     if (f->kind == LO_K_TEXT && tail >= 0 && m->v[base + tail] != LO_ABSENT &&
         (m->v[base + tail] & 0xFFFF) > 0) {
-        /* Name plus its extension, as one string. */
+        /* Name plus its extension, as one string: the extension continues a name
+         * that filled all its characters (blanks included, as gpsd prints it); a
+         * name ended by '@' has no continuation. */
         uint16_t n1, n2;
         const char *s1 = lo_message_text(m, v, &n1);
         const char *s2 = lo_message_text(m, m->v[base + tail], &n2);
+        size_t full = strnlen(s1, f->bits / 6 + 1u);
+        if (full == f->bits / 6u)
+            n1 = (uint16_t)full;
+        else
+            n2 = 0;
         char joined[LO_MAX_TEXT];
         memcpy(joined, s1, n1);
         memcpy(joined + n1, s2, n2);

@@ -137,8 +137,13 @@ static const lo_field f_assignment[] = {
     HEADER, SPARE(2), U("mmsi1", 30), U("offset1", 12), U("increment1", 10), U("mmsi2", 30),
     U("offset2", 12), U("increment2", 10), SPARE(4),
 };
-LAYOUT(lo_layout_16, "16", f_assignment, 92, LO_MAX_PAYLOAD_BITS, LO_L_ZERO_FILL,
-       "96 (one station) or 144 bits; 92.. accepted; a missing second station reads as 0");
+static const lo_field f_assignment_one[] = {
+    HEADER, SPARE(2), U("mmsi1", 30), U("offset1", 12), U("increment1", 10), U("mmsi2", 0),
+    U("offset2", 0), U("increment2", 0), SPARE(4),
+};
+LAYOUT(lo_layout_16, "16", f_assignment, 144, LO_MAX_PAYLOAD_BITS, 0, "144 bits: two stations");
+LAYOUT(lo_layout_16_one, "16one", f_assignment_one, 92, 143, 0,
+       "96 bits: one station (92.. accepted, the spare cut); the second station prints as 0");
 
 static const lo_field f_dgnss[] = {HEADER, SPARE(2), LON1("lon"), LAT1("lat"), SPARE(5), DATA("data", 0)};
 LAYOUT(lo_layout_17, "17", f_dgnss, 80, LO_MAX_PAYLOAD_BITS, 0,
@@ -215,30 +220,31 @@ LAYOUT(lo_layout_24b, "24B", f_static_b, 162, LO_MAX_PAYLOAD_BITS, 0,
 LAYOUT(lo_layout_24b_aux, "24Baux", f_static_b_aux, 162, LO_MAX_PAYLOAD_BITS, 0,
        "part B of an auxiliary craft (MMSI 98XXXYYYY): mothership MMSI instead of dimensions");
 
-/* Types 25 and 26: the two flags choose which header fields are present. Fields a
- * variant does not carry are output as 0, as gpsd does. */
+/* Types 25 and 26: the two flags choose which header fields are present (no spare
+ * after the destination, as gpsd and AIVDM.adoc read it). Fields a variant does
+ * not carry are output as 0, as gpsd does. */
 #define ZERO(nm) U(nm, 0)
 #define SLOT_FLAGS HEADER, B("addressed"), B("structured")
 static const lo_field f_25_bu[] = {SLOT_FLAGS, ZERO("dest_mmsi"), ZERO("app_id"), DATA("data", 0)};
 static const lo_field f_25_bs[] = {SLOT_FLAGS, ZERO("dest_mmsi"), U("app_id", 16), DATA("data", 0)};
-static const lo_field f_25_au[] = {SLOT_FLAGS, U("dest_mmsi", 30), SPARE(2), ZERO("app_id"), DATA("data", 0)};
-static const lo_field f_25_as[] = {SLOT_FLAGS, U("dest_mmsi", 30), SPARE(2), U("app_id", 16), DATA("data", 0)};
+static const lo_field f_25_au[] = {SLOT_FLAGS, U("dest_mmsi", 30), ZERO("app_id"), DATA("data", 0)};
+static const lo_field f_25_as[] = {SLOT_FLAGS, U("dest_mmsi", 30), U("app_id", 16), DATA("data", 0)};
 #define WHY_25 "M.1371-5 makes it one slot (168 bits); multi-sentence ones are seen in the wild (gpsd's own sample.aivdm has one), so up to the message cap is accepted"
 LAYOUT(lo_layout_25bu, "25", f_25_bu, 40, LO_MAX_PAYLOAD_BITS, 0, WHY_25);
 LAYOUT(lo_layout_25bs, "25s", f_25_bs, 56, LO_MAX_PAYLOAD_BITS, 0, WHY_25);
-LAYOUT(lo_layout_25au, "25a", f_25_au, 72, LO_MAX_PAYLOAD_BITS, 0, WHY_25);
-LAYOUT(lo_layout_25as, "25as", f_25_as, 88, LO_MAX_PAYLOAD_BITS, 0, WHY_25);
+LAYOUT(lo_layout_25au, "25a", f_25_au, 70, LO_MAX_PAYLOAD_BITS, 0, WHY_25);
+LAYOUT(lo_layout_25as, "25as", f_25_as, 86, LO_MAX_PAYLOAD_BITS, 0, WHY_25);
 static const lo_field f_26_bu[] = {SLOT_FLAGS, ZERO("dest_mmsi"), ZERO("app_id"), DATA("data", 20), U("radio", 20)};
 static const lo_field f_26_bs[] = {SLOT_FLAGS, ZERO("dest_mmsi"), U("app_id", 16), DATA("data", 20), U("radio", 20)};
-static const lo_field f_26_au[] = {SLOT_FLAGS, U("dest_mmsi", 30), SPARE(2), ZERO("app_id"), DATA("data", 20),
+static const lo_field f_26_au[] = {SLOT_FLAGS, U("dest_mmsi", 30), ZERO("app_id"), DATA("data", 20),
                                    U("radio", 20)};
-static const lo_field f_26_as[] = {SLOT_FLAGS, U("dest_mmsi", 30), SPARE(2), U("app_id", 16), DATA("data", 20),
+static const lo_field f_26_as[] = {SLOT_FLAGS, U("dest_mmsi", 30), U("app_id", 16), DATA("data", 20),
                                    U("radio", 20)};
 #define WHY_26 "header, data and a 20-bit radio state at the end; up to 5 slots (1064 bits)"
 LAYOUT(lo_layout_26bu, "26", f_26_bu, 60, 1064, 0, WHY_26);
 LAYOUT(lo_layout_26bs, "26s", f_26_bs, 76, 1064, 0, WHY_26);
-LAYOUT(lo_layout_26au, "26a", f_26_au, 92, 1064, 0, WHY_26);
-LAYOUT(lo_layout_26as, "26as", f_26_as, 108, 1064, 0, WHY_26);
+LAYOUT(lo_layout_26au, "26a", f_26_au, 90, 1064, 0, WHY_26);
+LAYOUT(lo_layout_26as, "26as", f_26_as, 106, 1064, 0, WHY_26);
 
 static const lo_field f_long_range[] = {
     HEADER, B("accuracy"), B("raim"), UN("status", 4, 15), LON1("lon"), LAT1("lat"), UN("speed", 6, 63),
@@ -263,6 +269,8 @@ const lo_layout *lo_layout_select(const uint8_t *bits, uint32_t nbits)
     if (type == 0 || type > 27)
         return NULL;
     switch (type) {
+    case 16:
+        return nbits < 144 ? &lo_layout_16_one : &lo_layout_16;
     case 22:
         return lo_bits_u(bits, nbits, 139, 1) ? &lo_layout_22a : &lo_layout_22;
     case 24:
@@ -290,7 +298,7 @@ const lo_layout *lo_layout_select(const uint8_t *bits, uint32_t nbits)
 const lo_layout *const lo_all_layouts[] = {
     &lo_layout_1,     &lo_layout_2,     &lo_layout_3,      &lo_layout_4,     &lo_layout_5,     &lo_layout_6,
     &lo_layout_7,     &lo_layout_8,     &lo_layout_9,      &lo_layout_10,    &lo_layout_11,    &lo_layout_12,
-    &lo_layout_13,    &lo_layout_14,    &lo_layout_15,     &lo_layout_16,    &lo_layout_17,    &lo_layout_18,
+    &lo_layout_13,    &lo_layout_14,    &lo_layout_15,     &lo_layout_16,    &lo_layout_16_one, &lo_layout_17,    &lo_layout_18,
     &lo_layout_19,    &lo_layout_20,    &lo_layout_21,     &lo_layout_22,    &lo_layout_22a,   &lo_layout_23,
     &lo_layout_24a,   &lo_layout_24b,   &lo_layout_24b_aux, &lo_layout_25bu, &lo_layout_25bs,  &lo_layout_25au,
     &lo_layout_25as,  &lo_layout_26bu,  &lo_layout_26bs,   &lo_layout_26au,  &lo_layout_26as,  &lo_layout_27,

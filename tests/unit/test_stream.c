@@ -102,8 +102,11 @@ static void length_and_type(void **state)
     /* Type 0 and type 28 do not exist ('0' = 0, 'L' = 28). */
     check_reject(tu_nmea("AIVDM,1,1,,A,05RTgt0PAso;90TKcjM8h6g208CQ,0"), LO_REJECT_BAD_TYPE);
     check_reject(tu_nmea("AIVDM,1,1,,A,L5RTgt0PAso;90TKcjM8h6g208CQ,0"), LO_REJECT_BAD_TYPE);
-    /* Type 25 is one slot: 40 characters (240 bits) is too long. */
-    check_reject(tu_nmea("AIVDM,1,1,,A,I5RTgt0PAso;90TKcjM8h6g208CQ000000000000,0"), LO_REJECT_TOO_LONG);
+    /* Type 26 is at most 5 slots (1064 bits): 200 characters (1200 bits) is too long. */
+    char t26[256] = "AIVDM,1,1,,A,J";
+    memset(t26 + 14, '0', 199);
+    strcpy(t26 + 14 + 199, ",0");
+    check_reject(tu_nmea(t26), LO_REJECT_TOO_LONG);
     /* More characters than any message may have. */
     char body[600];
     memset(body, '1', sizeof body);
