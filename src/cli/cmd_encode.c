@@ -18,7 +18,7 @@
 typedef struct encode_ctx {
     lo_nmea_opts nmea;
     lo_encode_opts enc;
-    char default_channel;
+    char default_channel; /* 0: empty */
     bool tag_block;
     FILE *out;
     unsigned seq;  /* next sequential message id (0-9) */
@@ -36,7 +36,8 @@ static void encode_usage(FILE *out)
           "\n"
           "  -t, --talker AB        talker id (default AI)\n"
           "      --vdo              own-ship !xxVDO sentences instead of !xxVDM\n"
-          "  -c, --channel A|B      radio channel when a line has no \"channel\" (A, B, 1, 2; default A)\n"
+          "  -c, --channel A|B      radio channel when a line has no \"channel\" (A, B, 1, 2;\n"
+          "                         default: the field is left empty)\n"
           "      --tagblock         NMEA 4.10 tag blocks: c: from \"rx_time\", s: from \"station\",\n"
           "                         g: on multi-sentence messages\n"
           "  -m, --max-payload N    payload characters per sentence (default 60)\n"
@@ -139,7 +140,7 @@ int cmd_encode(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    encode_ctx c = {.out = stdout, .default_channel = 'A', .group = 1};
+    encode_ctx c = {.out = stdout, .group = 1};
     const char *out_path = NULL;
     int opt;
     optind = 1;

@@ -38,6 +38,8 @@ typedef struct enc {
     const char *spill; /* text beyond a TEXT field, for the TEXT_TAIL field after it */
     size_t nspill;
     const char *last_var; /* the last variable-length field written, for length errors */
+    bool dropped;         /* a value given for a field the variant does not carry */
+    bool nonzero;         /* the field being written has a bit set */
     unsigned depth;       /* 0: top-level fields (recorded), >0: array elements */
     unsigned nrecs;
     bool recs_full;
@@ -79,6 +81,20 @@ static void sb_range(strbuf *b, int64_t lo, int64_t hi)
 /* ---- bits ------------------------------------------------------------------- */
 
 static bool bit_at(const uint8_t *v, uint32_t p) { return (v[p >> 3] >> (7 - (p & 7))) & 1u; }
+
+/* Write the low width (0-64) bits of v at bit pos, a byte at a time. */
+static void put_bits(uint8_t *b, uint32_t pos, unsigned width, uint64_t v)
+{
+    while (width) {
+        unsigned off = pos & 7, n = 8 - off < width ? 8 - off : width;
+        unsigned chunk = (unsigned)(v >> (width - n)) & ((1u << n) - 1);
+        unsigned shift = 8 - off - n;
+        uint8_t mask = (uint8_t)(((1u << n) - 1) << shift);
+        b[pos >> 3] = (uint8_t)((b[pos >> 3] & ~mask) | (chunk << shift));
+        pos += n;
+        width -= n;
+    }
+}
 
 static int need_room(enc *e, const lo_field *f, uint32_t width)
 {
@@ -122,9 +138,11 @@ static int put(enc *e, const lo_field *f, unsigned width, uint64_t v, bool hard)
             }
         }
     }
-    lo_bits_put(e->bits, e->pos, width, v);
+    put_bits(e->bits, e->pos, width, v);
     if (hard)
-        lo_bits_put(e->hard, e->pos, width, width >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << width) - 1));
+        put_bits(e->hard, e->pos, width, ~(uint64_t)0);
+    if (width && (width >= 64 ? v : v & (((uint64_t)1 << width) - 1)))
+        e->nonzero = true;
     e->pos += width;
     if (e->pos > e->hw)
         e->hw = e->pos;
@@ -454,7 +472,7 @@ static bool key_in_layout(const lo_layout *L, const char *key)
 {
     for (unsigned i = 0; L && i < L->nfields; i++) {
         const lo_field *f = &L->fields[i];
-        if (!f->name)
+        if (!f->name || f->name[0] != key[0])
             continue;
         size_t n = strlen(f->name);
         if (strncmp(key, f->name, n) == 0 && (key[n] == '\0' || (f->names && strcmp(key + n, "_text") == 0)))
@@ -570,8 +588,19 @@ static int put_field(enc *e, const lo_layout *L, const lo_field *f, json_t *obj)
     default:
         break;
     }
-    if (f->bits == 0) /* a value the variant does not carry (always 0) */
-        return 0;
+    if (f->bits == 0) { /* a field the variant does not carry: it reads as 0 */
+        if ((rc = number_of(e, f, v, &x, &given)))
+            return rc;
+        if (!given || x == 0)
+            return 0;
+        e->dropped = true;
+        strbuf *b = err_at(e, f->name);
+        sb_i64(b, x);
+        sb_puts(b, ", but message ");
+        sb_puts(b, L->name);
+        sb_puts(b, " does not carry this field (only 0)");
+        return LO_E_RANGE;
+    }
     if (f->kind == LO_K_COUNT) {
         /* Not in the JSON: the length of the array that follows. */
         for (const lo_field *a = f + 1; a < L->fields + L->nfields; a++) {
@@ -597,7 +626,11 @@ static int walk(enc *e, const lo_layout *L, json_t *obj)
         const lo_field *f = &L->fields[i];
         uint32_t start = e->pos;
         const json_t *v = f->name ? json_object_get(obj, f->name) : NULL;
+        bool outer = e->nonzero;
+        e->nonzero = false;
         int rc = put_field(e, L, f, obj);
+        bool nonzero = e->nonzero;
+        e->nonzero = outer || nonzero;
         if (rc && !e->trial)
             return rc;
         if (e->depth == 0 && !(f->bits == 0 && (f->kind == LO_K_UINT || f->kind == LO_K_INT))) {
@@ -611,9 +644,7 @@ static int walk(enc *e, const lo_layout *L, json_t *obj)
             r->start = start;
             r->end = e->pos;
             r->given = v && !json_is_null(v);
-            r->nonzero = false;
-            for (uint32_t p = start; p < e->pos && !r->nonzero; p++)
-                r->nonzero = bit_at(e->bits, p);
+            r->nonzero = nonzero;
         }
     }
     return 0;
@@ -789,28 +820,89 @@ static int choose_app(enc *e, choice *c, json_t *obj)
     return LO_E_RANGE;
 }
 
+/* Standard layouts of a type: those lo_all_layouts names after it ("24B"). */
+static unsigned type_layouts(unsigned type, const lo_layout **out, unsigned max)
+{
+    unsigned n = 0;
+    for (const lo_layout *const *p = lo_all_layouts; *p && n < max; p++) {
+        const char *s = (*p)->name;
+        unsigned t = 0;
+        while (*s >= '0' && *s <= '9' && t < 100)
+            t = t * 10 + (unsigned)(*s++ - '0');
+        if (t == type && s != (*p)->name && !strchr(s, '/'))
+            out[n++] = *p;
+    }
+    return n;
+}
+
+/* A key of obj that is neither a field of L or app nor a known extra, or NULL. */
+static const char *unknown_key_of(json_t *obj, const lo_layout *L, const lo_layout *app)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach(obj, key, val)
+    {
+        (void)val;
+        bool known = key_in_layout(L, key) || key_in_layout(app, key);
+        for (size_t i = 0; i < sizeof extra_keys / sizeof extra_keys[0] && !known; i++)
+            known = !strcmp(key, extra_keys[i]);
+        if (!known)
+            return key;
+    }
+    return NULL;
+}
+
+#define MAX_VARIANTS 16
+
+/* The variant: of the type's layouts, those the decoder would choose for the
+ * bits they encode and that carry every value given; of those, one that knows
+ * every key, then the shortest (type 16 with one station). */
 static int choose_layout(enc *e, choice *c, json_t *obj)
 {
     uint32_t nbits;
-    memset(e->bits, 0, LO_MAX_PAYLOAD_BYTES);
-    lo_bits_put(e->bits, 0, 6, c->type);
-    c->L = lo_layout_select(e->bits, 38);
+    const lo_layout *cand[MAX_VARIANTS], *best = NULL;
+    uint32_t best_bits = 0;
+    bool best_clean = false;
+    unsigned n = type_layouts(c->type, cand, MAX_VARIANTS);
     c->app = NULL;
     e->trial = true;
-    /* Encode with a guess, ask the decoder which variant those bits are, repeat:
-     * the variant bits (part, flags, MMSI) sit where every variant has them. */
-    for (int pass = 0; pass < 4 && c->L; pass++) {
+    if (n == 1) /* one variant: the final pass checks it */
+        best = cand[0];
+    for (unsigned i = 0; i < n && n > 1; i++) {
+        c->L = cand[i];
+        e->dropped = false;
         encode_with(e, c, obj, &nbits);
-        const lo_layout *next = lo_layout_select(e->bits, e->hw);
-        if (next == c->L)
-            break;
-        c->L = next;
+        if (e->dropped || lo_layout_select(e->bits, nbits) != cand[i])
+            continue;
+        bool clean = unknown_key_of(obj, cand[i], NULL) == NULL;
+        if (!best || (clean && !best_clean) || (clean == best_clean && nbits < best_bits)) {
+            best = cand[i];
+            best_bits = nbits;
+            best_clean = clean;
+        }
+    }
+    c->L = best;
+    if (!best) {
+        /* No variant carries it all: take the one the decoder picks for these
+         * values (encode a guess, ask, repeat), and let the final pass say why. */
+        memset(e->bits, 0, LO_MAX_PAYLOAD_BYTES);
+        put_bits(e->bits, 0, 6, c->type);
+        c->L = lo_layout_select(e->bits, 38);
+        for (int pass = 0; pass < 4 && c->L; pass++) {
+            encode_with(e, c, obj, &nbits);
+            const lo_layout *next = lo_layout_select(e->bits, nbits);
+            if (next == c->L)
+                break;
+            c->L = next;
+        }
     }
     if (!c->L)
         return fail(e, LO_E_INVAL, NULL, "no message variant has these values (type 24 part must be A or B)");
     int rc = 0;
-    if (c->type == 6 || c->type == 8)
+    if (c->type == 6 || c->type == 8) {
+        encode_with(e, c, obj, &nbits); /* the chosen variant's bits, for DAC and FI */
         rc = choose_app(e, c, obj);
+    }
     e->trial = false;
     return rc;
 }
@@ -896,28 +988,24 @@ static int encode_object(enc *e, json_t *obj, uint32_t *nbits, lo_meta *meta)
         return rc;
     if ((rc = encode_with(e, &c, obj, nbits)))
         return rc;
-    const char *key;
-    const json_t *val;
-    json_object_foreach(obj, key, val)
-    {
-        (void)val;
-        bool known = key_in_layout(c.L, key) || key_in_layout(c.app, key);
-        for (size_t i = 0; i < sizeof extra_keys / sizeof extra_keys[0] && !known; i++)
-            known = !strcmp(key, extra_keys[i]);
-        if (!known) {
-            const char *name = c.app && c.app != &lo_layout_app_data ? c.app->name : c.L->name;
-            strbuf *b = err_at(e, key);
-            sb_puts(b, "not a field of message ");
-            sb_puts(b, name);
-            if (c.app == &lo_layout_app_data) {
+    const char *key = unknown_key_of(obj, c.L, c.app);
+    if (key) {
+        strbuf *b = err_at(e, key);
+        sb_puts(b, "not a field of message ");
+        sb_puts(b, c.app && c.app != &lo_layout_app_data ? c.app->name : c.L->name);
+        if (c.app == &lo_layout_app_data) {
+            const lo_layout *cand[MAX_APP_CANDIDATES];
+            if (app_candidates(&c, cand)) {
+                sb_puts(b, " with \"data\" (give the application fields or \"data\", not both)");
+            } else {
                 sb_puts(b, " (lookout has no layout for DAC ");
                 sb_u64(b, c.dac);
                 sb_puts(b, " FI ");
                 sb_u64(b, c.fid);
                 sb_puts(b, "; give its bits as \"data\")");
             }
-            return LO_E_UNKNOWN_FIELD;
         }
+        return LO_E_UNKNOWN_FIELD;
     }
     /* The decoder must read these bits with the layouts they were written with. */
     lo_reject why = LO_REJECT_NONE;
