@@ -37,7 +37,7 @@ static LAYOUT(lo_layout_6_1_12, "6/1/12", f_6_1_12, AT6, LO_MAX_PAYLOAD_BITS, LO
  * that starts inside the message). */
 static const lo_field f_tidal236[] = {
     LAT4("lat"), LON4("lon"), UN("from_hour", 5, 24), UN("from_min", 6, 60), UN("to_hour", 5, 24),
-    UN("to_min", 6, 60), UN("cdir", 9, 360), UN("cspeed", 7, 127),
+    UN("to_min", 6, 60), UN("cdir", 9, 360), UX("cspeed", 7, 127, LO_U_TENTH),
 };
 static const uint8_t o_tidal236[] = {1, 0, 2, 3, 4, 5, 6, 7};
 static LAYOUT_ORDER(lo_layout_tidal236, "6/1/14 window", f_tidal236, o_tidal236, 0, 0, LO_L_ZERO_FILL, "93 bits");
@@ -101,7 +101,7 @@ static LAYOUT(lo_layout_6_1_18, "6/1/18", f_6_1_18, AT6, LO_MAX_PAYLOAD_BITS, LO
 ENUM_LOCAL(lo_enum_mooring, NULL, "Not available", "Port-side to", "Starboard-side to", "Mediterranean (end-on) mooring",
      "Mooring buoy", "Anchorage", "Reserved for future use", "Reserved for future use");
 static const lo_field f_6_1_20[] = {
-    U("linkage", 10), UN("berth_length", 9, 0), UN("berth_depth", 8, 0), E("position", 3, 0, lo_enum_mooring),
+    U("linkage", 10), UN("berth_length", 9, 0), UX("berth_depth", 8, 0, LO_U_TENTH), E("position", 3, 0, lo_enum_mooring),
     MDHM_SHORT("arrival"), U("availability", 1), U("agent", 2), U("fuel", 2), U("chandler", 2),
     U("stevedore", 2), U("electrical", 2), U("water", 2), U("customs", 2), U("cartage", 2), U("crane", 2),
     U("lift", 2), U("medical", 2), U("navrepair", 2), U("provisions", 2), U("shiprepair", 2), U("surveyor", 2),
@@ -148,7 +148,7 @@ static LAYOUT(lo_layout_8_1_29, "8/1/29", f_text_description, AT8, LO_MAX_PAYLOA
 /* 6/1/32 tidal window (IMO 289 widths: lon first, 1/1000 minute). */
 static const lo_field f_tidal289[] = {
     LON3("lon"), LAT3("lat"), UN("from_hour", 5, 24), UN("from_min", 6, 60), UN("to_hour", 5, 24),
-    UN("to_min", 6, 60), UN("cdir", 9, 360), UN("cspeed", 8, 255),
+    UN("to_min", 6, 60), UN("cdir", 9, 360), UX("cspeed", 8, 255, LO_U_TENTH),
 };
 static LAYOUT(lo_layout_tidal289, "6/1/32 window", f_tidal289, 0, 0, LO_L_ZERO_FILL, "88 bits");
 static const lo_field f_6_1_32[] = {UN("month", 4, 0), UN("day", 5, 0), ARRAY("tidals", 11, lo_layout_tidal289)};
@@ -173,17 +173,18 @@ static const lo_field f_8_1_19[] = {
 static LAYOUT(lo_layout_8_1_19, "8/1/19", f_8_1_19, AT8, LO_MAX_PAYLOAD_BITS, LO_L_ZERO_FILL, ANY_LENGTH("360"));
 
 /* 8/1/31 meteorological and hydrological data: lon before lat in the bits, gpsd
- * prints lat first and humidity before airtemp; temperatures are signed. No
+ * prints lat first and humidity before airtemp; temperatures are signed (all
+ * tenths, as are speeds, heights, visibility and salinity, for --scaled). No
  * preciptype_text or ice_text: gpsd prints none for this one. */
 static const lo_field f_8_1_31[] = {
     LON3("lon"), LAT3("lat"), B("accuracy"), DHM("timestamp"), UN("wspeed", 7, 127), UN("wgust", 7, 127),
-    UN("wdir", 9, 360), UN("wgustdir", 9, 360), IX("airtemp", 11, -1024, LO_U_RAW), UN("humidity", 7, 101),
-    IX("dewpoint", 10, 501, LO_U_RAW), UN("pressure", 9, 511), UN("pressuretend", 2, 3), B("visgreater"),
-    UN("visibility", 7, 127), UN("waterlevel", 12, 4001), UN("leveltrend", 2, 3), UN("cspeed", 8, 255),
-    UN("cdir", 9, 360), UN("cspeed2", 8, 255), UN("cdir2", 9, 360), UN("cdepth2", 5, 31), UN("cspeed3", 8, 255),
-    UN("cdir3", 9, 360), UN("cdepth3", 5, 31), UN("waveheight", 8, 255), UN("waveperiod", 6, 63),
-    UN("wavedir", 9, 360), UN("swellheight", 8, 255), UN("swellperiod", 6, 63), UN("swelldir", 9, 360),
-    UN("seastate", 4, 13), IX("watertemp", 10, 501, LO_U_RAW), UN("preciptype", 3, 7), UN("salinity", 9, 510),
+    UN("wdir", 9, 360), UN("wgustdir", 9, 360), IX("airtemp", 11, -1024, LO_U_TENTH), UN("humidity", 7, 101),
+    IX("dewpoint", 10, 501, LO_U_TENTH), UN("pressure", 9, 511), UN("pressuretend", 2, 3), B("visgreater"),
+    UX("visibility", 7, 127, LO_U_TENTH), UN("waterlevel", 12, 4001), UN("leveltrend", 2, 3), UX("cspeed", 8, 255, LO_U_TENTH),
+    UN("cdir", 9, 360), UX("cspeed2", 8, 255, LO_U_TENTH), UN("cdir2", 9, 360), UN("cdepth2", 5, 31),
+    UX("cspeed3", 8, 255, LO_U_TENTH), UN("cdir3", 9, 360), UN("cdepth3", 5, 31), UX("waveheight", 8, 255, LO_U_TENTH),
+    UN("waveperiod", 6, 63), UN("wavedir", 9, 360), UX("swellheight", 8, 255, LO_U_TENTH), UN("swellperiod", 6, 63), UN("swelldir", 9, 360),
+    UN("seastate", 4, 13), IX("watertemp", 10, 501, LO_U_TENTH), UN("preciptype", 3, 7), UX("salinity", 9, 510, LO_U_TENTH),
     UN("ice", 2, 3), SPARE(10),
 };
 static const uint8_t o_8_1_31[] = {1,  0,  2,  3,  4,  5,  6,  7,  9,  8,  10, 11, 12, 13, 14, 15, 16, 17, 18,
