@@ -82,8 +82,15 @@ static void encode_line(encode_ctx *c, const char *path, unsigned long long line
     }
     int len = lo_encode_nmea(bits, nbits, &o, c->text, LO_MAX_NMEA_OUT);
     if (len < 0) {
-        cli_error("%s:%llu: %s (%u sentences of at most %u characters)", path, lineno, lo_strerror(len), parts,
-                  o.max_payload);
+        if (parts > LO_MAX_FRAGMENTS)
+            cli_error("%s:%llu: the message needs %u sentences of %u characters; at most %d are allowed "
+                      "(raise --max-payload)",
+                      path, lineno, parts, o.max_payload, LO_MAX_FRAGMENTS);
+        else if (o.station && strpbrk(o.station, ",*\\!$"))
+            cli_error("%s:%llu: field 'station': \"%s\" cannot go in a tag block (it has one of , * \\ ! $)",
+                      path, lineno, o.station);
+        else
+            cli_error("%s:%llu: %s", path, lineno, lo_strerror(len));
         c->failed++;
         return;
     }

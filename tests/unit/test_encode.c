@@ -23,7 +23,8 @@
  *   V  aduvenhage/test_ais_data.log (trailer cut)
  *   W  gfw-ais-tools/sample.nmea (tag block cut)
  *   P  aisparser-bcl/unknown.log
- *   H  aishub-nmea-sample/nmea-sample.txt */
+ *   H  aishub-nmea-sample/nmea-sample.txt
+ *   M  dma-aislib/retry_example.txt */
 typedef struct sample {
     const char *what;
     const char *nmea;
@@ -45,8 +46,17 @@ static const sample samples[] = {
      "5", NULL},
     {"6 raw data (L)", "!AIVDM,1,1,,A,603Owlh0>5Q@04000000,0*01\n", "6", "data"},
     {"6 DAC 200 FI 55 (G6)", "!AIVDM,1,1,,B,63aGD6@0RW?8<SL4000000000000,0*11\n", "6", "6/200/55"},
+    {"6 DAC 1 FI 14, an array (G)", "!AIVDM,1,1,,A,6h2E:81>NmKC04p0J<000?vv20Ru,0*31\n", "6", "6/1/14"},
+    {"6 DAC 235 FI 10 (D)", "!AIVDM,1,1,,,6vn;i:000000>d`wP000@00,2*4E\n", "6", "6/235/10"},
     {"7 (L)", "!AIVDM,1,1,,A,71AqOpwIFFI:vJCjWejS9I:QGsFw,0*62\n", "7", NULL},
-    {"8 raw data (L)", "!AIVDM,1,1,,B,803Ovrh0EP:024`@02PN04da=3V<>N0000,4*39\n", "8", NULL},
+    {"8 raw data (L)", "!AIVDM,1,1,,B,803Ovrh0EP:024`@02PN04da=3V<>N0000,4*39\n", "8", "data"},
+    {"8 DAC 1 FI 11 (H)", "!AIVDM,1,1,,A,802R5Ph0BkEachFWA2GaOwwwwwwwwwwwwkBwwwwwwwwwwwwwwwwwwwwwwwu,2*57\n", "8",
+     "8/1/11"},
+    {"8 DAC 1 FI 31, two sentences (M)",
+     "!BSVDM,2,1,7,A,802R5Ph0GhFSUqbi6g;egwvlFR06EuOwiOl?wnSwe7wwwwwwsAwwnSom,0*43\n"
+     "!BSVDM,2,2,7,A,wvwu,0*0B\n",
+     "8", "8/1/31"},
+    {"8 DAC 200 FI 10 (H)", "!AIVDM,1,1,,B,83aGF=hj2P00000001>hj@QU6SL0,0*73\n", "8", "8/200/10"},
     {"9 (L)", "!AIVDM,1,1,,B,9muc;QvN2`TG6BE76wm;U7u>K>?b,0*64\n", "9", NULL},
     {"10 (L)", "!AIVDM,1,1,,B,:KeoLe9SVU;H,0*6D\n", "10", NULL},
     {"11 (L)", "!AIVDM,1,1,,B,;5NDk68>1pJtJ68HggG88R4fP0GP,0*39\n", "11", NULL},
@@ -392,6 +402,8 @@ static void variants_from_values(void **state)
         {"{\"type\":22,\"mmsi\":3160122,\"addressed\":true,\"dest1\":244000000,\"dest2\":244000001}",
          "22addressed", NULL},
         {"{\"type\":22,\"mmsi\":3160122,\"ne_lon\":-39734,\"ne_lat\":26634}", "22", NULL},
+        {"{\"type\":16,\"mmsi\":1,\"mmsi1\":2,\"offset1\":3,\"increment1\":4,\"mmsi2\":0}", "16one", NULL},
+        {"{\"type\":16,\"mmsi\":1,\"mmsi1\":2,\"offset1\":3,\"increment1\":4,\"mmsi2\":5}", "16", NULL},
         {"{\"type\":25,\"mmsi\":1,\"addressed\":true,\"structured\":true,\"dest_mmsi\":2,\"app_id\":3,"
          "\"data\":\"12:abc0\"}",
          "25as", NULL},
