@@ -1,8 +1,9 @@
 /* encode.c - JSON (as `lookout decode` writes it) -> message bits -> NMEA
  * sentences, by walking the same layout tables the decoder walks. Nothing here
- * knows a message type: the variant is found by encoding and asking the
- * decoder's own lo_layout_select() which layout those bits choose, until the
- * answer no longer changes. */
+ * knows a message type: the variant is found by encoding the values with each of
+ * the type's layouts and asking the decoder's own lo_layout_select() (and
+ * lo_app_layout()) which layout those bits choose; the result is checked by
+ * decoding it. */
 #include "lookout/encode.h"
 
 #include <jansson.h>
@@ -50,7 +51,7 @@ typedef struct enc {
 
 /* ---- errors ---------------------------------------------------------------- */
 
-/* Start an error message; in a trial pass nothing is kept. */
+/* Start an error message (a later one replaces it: trial passes leave theirs). */
 static strbuf *err_at(enc *e, const char *field)
 {
     e->err.len = 0;
