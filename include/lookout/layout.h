@@ -71,6 +71,10 @@ typedef struct lo_field {
     int32_t na;           /* "not available" value (encoder default), see LO_NA_NONE */
     const lo_enum *names; /* when set, also output NAME_text */
     const struct lo_layout *element; /* ARRAY element */
+    /* JSON keys rendered once at compile time: ,"name": and ,"name_text": */
+    const char *key;
+    const char *text_key;
+    uint8_t key_len, text_key_len;
 } lo_field;
 
 #define LO_NA_NONE INT32_MIN

@@ -25,6 +25,25 @@ const char lo_sixbit_ascii[64] = "@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_ !\"#$%&'()*+
 int lo_armour_decode(const char *s, size_t n, uint8_t *bits, uint32_t *nbits)
 {
     uint32_t pos = *nbits;
+    if ((pos & 7) == 0) {
+        /* Byte-aligned start (every first fragment): 4 characters -> 3 bytes. */
+        uint8_t *out = bits + (pos >> 3);
+        size_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            uint32_t a = lo_armour_value[(unsigned char)s[i]], b = lo_armour_value[(unsigned char)s[i + 1]],
+                     c = lo_armour_value[(unsigned char)s[i + 2]], d = lo_armour_value[(unsigned char)s[i + 3]];
+            if ((a | b | c | d) & 0xC0)
+                return -1;
+            uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
+            out[0] = (uint8_t)(v >> 16);
+            out[1] = (uint8_t)(v >> 8);
+            out[2] = (uint8_t)v;
+            out += 3;
+        }
+        pos += (uint32_t)(i * 6);
+        s += i;
+        n -= i;
+    }
     /* Accumulate into a 32-bit register and flush whole bytes. */
     uint32_t acc = 0;
     unsigned accbits = pos & 7;

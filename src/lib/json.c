@@ -30,13 +30,9 @@ static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsig
     const lo_field *f = &L->fields[fi];
     int64_t v = m->v[vi];
     if (f->kind == LO_K_ARRAY) {
-        if (*first)
-            *first = false;
-        else
-            sb_putc(b, ',');
-        sb_putc(b, '"');
-        sb_puts(b, f->name);
-        sb_putn(b, "\":[", 3);
+        sb_putn(b, f->key + *first, f->key_len - *first);
+        *first = false;
+        sb_putc(b, '[');
         int next = vi + 1;
         for (int64_t i = 0; i < v; i++) {
             if (i)
@@ -52,14 +48,9 @@ static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsig
     if (f->kind == LO_K_SPARE || f->kind == LO_K_BACK || f->kind == LO_K_TEXT_TAIL || f->kind == LO_K_COUNT ||
         v == LO_ABSENT)
         return vi + 1;
-    if (*first) {
-        *first = false;
-        sb_putc(b, '"');
-        sb_puts(b, f->name);
-        sb_putn(b, "\":", 2);
-    } else {
-        key(b, f->name);
-    }
+    /* The key is pre-rendered with its leading comma; the first key skips it. */
+    sb_putn(b, f->key + *first, f->key_len - *first);
+    *first = false;
     int tail = tail_index(L);
     if (f->kind == LO_K_TEXT && tail >= 0 && m->v[base + tail] != LO_ABSENT &&
         (m->v[base + tail] & 0xFFFF) > 0) {
@@ -84,9 +75,7 @@ static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsig
     if (f->names) {
         const char *text = lo_enum_text(f->names, v);
         if (text) {
-            sb_putn(b, ",\"", 2);
-            sb_puts(b, f->name);
-            sb_putn(b, "_text\":", 7);
+            sb_putn(b, f->text_key, f->text_key_len);
             lo_fmt_text(b, text, strlen(text), FMT_JSON);
         }
     }

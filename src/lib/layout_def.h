@@ -4,7 +4,13 @@
 
 #include "lookout/layout.h"
 
-#define F_(nm, w, k, u, n, e, el) {.name = nm, .bits = w, .kind = k, .unit = u, .na = n, .names = e, .element = el}
+#define KEY_(nm) ",\"" nm "\":"
+#define TEXT_KEY_(nm) ",\"" nm "_text\":"
+#define F_(nm, w, k, u, n, e, el)                                                                        \
+    {.name = nm, .bits = w, .kind = k, .unit = u, .na = n, .names = e, .element = el, .key = KEY_(nm),     \
+     .key_len = sizeof(KEY_(nm)) - 1, .text_key = TEXT_KEY_(nm), .text_key_len = sizeof(TEXT_KEY_(nm)) - 1}
+/* Unnamed fields (spare bits, re-reads) never appear in output. */
+#define F0_(w, k) {.name = NULL, .bits = w, .kind = k, .unit = LO_U_RAW, .na = LO_NA_NONE}
 #define U(nm, w) F_(nm, w, LO_K_UINT, LO_U_RAW, LO_NA_NONE, NULL, NULL)
 #define UN(nm, w, n) F_(nm, w, LO_K_UINT, LO_U_RAW, n, NULL, NULL)
 #define UX(nm, w, n, unit) F_(nm, w, LO_K_UINT, unit, n, NULL, NULL)
@@ -15,8 +21,8 @@
 #define T(nm, w) F_(nm, w, LO_K_TEXT, LO_U_RAW, LO_NA_NONE, NULL, NULL)
 #define TREST(nm) F_(nm, 0, LO_K_TEXT_REST, LO_U_RAW, LO_NA_NONE, NULL, NULL)
 #define TTAIL(nm) F_(nm, 0, LO_K_TEXT_TAIL, LO_U_RAW, LO_NA_NONE, NULL, NULL)
-#define SPARE(w) F_(NULL, w, LO_K_SPARE, LO_U_RAW, LO_NA_NONE, NULL, NULL)
-#define BACK(w) F_(NULL, w, LO_K_BACK, LO_U_RAW, LO_NA_NONE, NULL, NULL)
+#define SPARE(w) F0_(w, LO_K_SPARE)
+#define BACK(w) F0_(w, LO_K_BACK)
 #define DATA(nm, tail) F_(nm, tail, LO_K_DATA, LO_U_RAW, LO_NA_NONE, NULL, NULL)
 #define MDHM(nm) F_(nm, 20, LO_K_MDHM, LO_U_RAW, LO_NA_NONE, NULL, NULL)
 #define DHM(nm) F_(nm, 16, LO_K_DHM, LO_U_RAW, LO_NA_NONE, NULL, NULL)

@@ -34,6 +34,75 @@ static int parse_hex2(const char *s, size_t avail)
     return (hi < 0 || lo < 0) ? -1 : hi * 16 + lo;
 }
 
+/* XOR of n bytes, eight at a time. */
+static uint8_t xor_bytes(const char *s, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        acc ^= w;
+    }
+    acc ^= acc >> 32;
+    acc ^= acc >> 16;
+    acc ^= acc >> 8;
+    uint8_t x = (uint8_t)acc;
+    for (; i < n; i++)
+        x ^= (uint8_t)s[i];
+    return x;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* The common well-formed sentence "!xxVDM,t,n,[s],[c],payload,f*hh" read by
+ * position. Returns false for anything else (the general path then finds out
+ * what is wrong), so it never accepts what the general path would reject. */
+static bool parse_fast(const char *s, size_t len, lo_sentence *out, size_t *consumed)
+{
+    if (len < 18 || s[3] != 'V' || s[4] != 'D' || (s[5] != 'M' && s[5] != 'O') || s[6] != ',' ||
+        s[7] < '1' || s[7] > '9' || s[8] != ',' || s[9] < '1' || s[9] > s[7] || s[10] != ',')
+        return false;
+    size_t i = 11;
+    int8_t seq = -1;
+    if (is_digit(s[i])) {
+        seq = (int8_t)(s[i] - '0');
+        i++;
+    }
+    if (s[i++] != ',')
+        return false;
+    char channel = 0;
+    if (s[i] == 'A' || s[i] == 'B' || s[i] == '1' || s[i] == '2')
+        channel = s[i++];
+    if (i >= len || s[i++] != ',')
+        return false;
+    const char *payload = s + i;
+    const char *comma = memchr(payload, ',', len - i);
+    if (!comma || comma == payload || (size_t)(comma - payload) > LO_MAX_PAYLOAD_CHARS)
+        return false;
+    size_t j = (size_t)(comma - s) + 1;
+    if (j + 4 > len || s[j] < '0' || s[j] > '5' || s[j + 1] != '*')
+        return false;
+    int want = parse_hex2(s + j + 2, len - j - 2);
+    if (want < 0 || xor_bytes(s + 1, j) != (uint8_t)want)
+        return false;
+    out->talker[0] = s[1];
+    out->talker[1] = s[2];
+    out->talker[2] = '\0';
+    out->own_ship = s[5] == 'O';
+    out->total = (uint8_t)(s[7] - '0');
+    out->num = (uint8_t)(s[9] - '0');
+    out->seq = seq;
+    out->channel = channel;
+    out->payload = payload;
+    out->payload_len = (uint16_t)(comma - payload);
+    out->fill = (uint8_t)(s[j] - '0');
+    if ((size_t)out->fill > (size_t)out->payload_len * 6)
+        return false;
+    *consumed = j + 4;
+    return true;
+}
+
 #define REJECT_WITH(reason)                                                              \
     do {                                                                               \
         *why = LO_REJECT_##reason;                                                     \
@@ -45,7 +114,10 @@ int lo_sentence_parse(const char *s, size_t len, lo_sentence *out, lo_reject *wh
 {
     if (len < 1 || (s[0] != '!' && s[0] != '$'))
         REJECT_WITH(NOT_NMEA);
-    /* One pass: checksum, field boundaries, and the closing '*'. */
+    if (parse_fast(s, len, out, consumed))
+        return 0;
+    /* The general path: classifies exactly what is wrong with a sentence.
+     * One pass: checksum, field boundaries, and the closing '*'. */
     const char *f[8];
     size_t flen[8];
     unsigned nf = 0;

@@ -35,14 +35,27 @@ static inline void sb_putc(strbuf *b, char c)
     b->p[b->len++] = c;
 }
 
+static const char sb_digits2[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                    "8081828384858687888990919293949596979899";
+
+/* Decimal, two digits per division. */
 static inline void sb_u64(strbuf *b, uint64_t v)
 {
     char tmp[24];
     int i = 24;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        i -= 2;
+        memcpy(tmp + i, sb_digits2 + 2 * r, 2);
+    }
+    if (v >= 10) {
+        i -= 2;
+        memcpy(tmp + i, sb_digits2 + 2 * v, 2);
+    } else {
+        tmp[--i] = (char)('0' + v);
+    }
     sb_putn(b, tmp + i, (size_t)(24 - i));
 }
 
