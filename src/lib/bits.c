@@ -85,6 +85,12 @@ uint64_t lo_bits_u(const uint8_t *bits, uint32_t nbits, uint32_t pos, unsigned w
         return v;
     }
     uint32_t first = pos >> 3, last = (pos + width - 1) >> 3;
+    if (first + 8 <= (nbits + 7) / 8) { /* eight whole bytes of the message from here */
+        uint64_t be;
+        memcpy(&be, bits + first, 8);
+        be = __builtin_bswap64(be);
+        return (be << (pos & 7)) >> (64 - width);
+    }
     uint64_t acc = 0;
     for (uint32_t b = first; b <= last; b++)
         acc = (acc << 8) | bits[b];

@@ -154,25 +154,11 @@ static int walk_field(walker *w, const lo_field *f)
 }
 
 /* Kinds read as one plain unsigned (or signed) field with no side effects. */
-static inline bool plain_kind(unsigned k)
-{
-    switch ((lo_kind)k) {
-    case LO_K_UINT:
-    case LO_K_INT:
-    case LO_K_BOOL:
-    case LO_K_SPARE:
-    case LO_K_MDHM:
-    case LO_K_YMDHMS:
-    case LO_K_DHM:
-    case LO_K_HM:
-    case LO_K_PART:
-    case LO_K_DMHM:
-    case LO_K_MDHM_SHORT:
-        return true;
-    default:
-        return false;
-    }
-}
+#define PLAIN_KINDS                                                                                        \
+    ((1u << LO_K_UINT) | (1u << LO_K_INT) | (1u << LO_K_BOOL) | (1u << LO_K_SPARE) | (1u << LO_K_MDHM) |     \
+     (1u << LO_K_YMDHMS) | (1u << LO_K_DHM) | (1u << LO_K_HM) | (1u << LO_K_PART) | (1u << LO_K_DMHM) |       \
+     (1u << LO_K_MDHM_SHORT))
+_Static_assert(LO_K_MDHM_SHORT < 32, "field kinds fit a 32-bit mask");
 
 static int walk(walker *w, const lo_layout *L)
 {
@@ -182,7 +168,7 @@ static int walk(walker *w, const lo_layout *L)
      * everything else (text, data, arrays, fields past the end) field by field. */
     bool room = m->nvalues + L->nfields <= LO_MAX_VALUES;
     for (; f < end; f++) {
-        if (room && plain_kind(f->kind) && f->bits && f->bits <= 57 && w->pos + f->bits <= w->nbits) {
+        if (room && ((PLAIN_KINDS >> f->kind) & 1u) && f->bits - 1u < 57u && w->pos + f->bits <= w->nbits) {
             uint64_t be;
             memcpy(&be, w->bits + (w->pos >> 3), 8);
             be = __builtin_bswap64(be);

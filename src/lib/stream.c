@@ -12,6 +12,7 @@
 
 typedef struct slot {
     bool used;
+    uint16_t list_pos;    /* index in the stream's used list */
     bool by_group;        /* keyed by tag-block group id rather than station */
     char channel;
     int8_t seq;
@@ -42,8 +43,35 @@ struct lo_stream {
     bool have_pending;
     lo_tagblock pending;
     uint8_t bits[LO_MAX_PAYLOAD_BYTES + 8];
+    /* Slots in use and slots free, so that a fragment looks only at the few
+     * messages in progress, not at every slot. */
+    uint16_t nused, nfree;
+    uint16_t used[LO_REASSEMBLY_SLOTS];
+    uint16_t free_list[LO_REASSEMBLY_SLOTS];
     slot slots[LO_REASSEMBLY_SLOTS];
 };
+
+static slot *slot_take(lo_stream *s)
+{
+    if (s->nfree == 0)
+        return NULL;
+    uint16_t i = s->free_list[--s->nfree];
+    slot *sl = &s->slots[i];
+    sl->used = true;
+    sl->list_pos = s->nused;
+    s->used[s->nused++] = i;
+    return sl;
+}
+
+static void slot_release(lo_stream *s, slot *sl)
+{
+    uint16_t i = (uint16_t)(sl - s->slots);
+    uint16_t last = s->used[--s->nused];
+    s->used[sl->list_pos] = last;
+    s->slots[last].list_pos = sl->list_pos;
+    sl->used = false;
+    s->free_list[s->nfree++] = i;
+}
 
 static const lo_tagblock empty_tb = {.time_ms = LO_TIME_NONE};
 
@@ -54,6 +82,8 @@ lo_stream *lo_stream_create(const lo_stream_callbacks *cb, const char *source)
         return NULL;
     if (cb)
         s->cb = *cb;
+    for (unsigned i = 0; i < LO_REASSEMBLY_SLOTS; i++)
+        s->free_list[s->nfree++] = (uint16_t)(LO_REASSEMBLY_SLOTS - 1 - i);
     if (source) {
         s->source = strdup(source);
         if (!s->source) {
@@ -106,7 +136,7 @@ static void emit(lo_stream *s, uint32_t nbits, const lo_meta *meta, const char *
 static void drop_slot(lo_stream *s, slot *sl, lo_reject why)
 {
     reject(s, why, sl->raw, sl->raw_len, sl->meta.line);
-    sl->used = false;
+    slot_release(s, sl);
 }
 
 /* Slots always start with fragment 1, so an expired slot is an incomplete message. */
@@ -177,7 +207,7 @@ static void complete(lo_stream *s, slot *sl)
             return;
         }
     }
-    sl->used = false;
+    slot_release(s, sl);
     emit(s, nbits - sl->fill, &sl->meta, sl->raw, sl->raw_len);
 }
 
@@ -191,18 +221,19 @@ static void fragment(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb,
             return;
         }
     }
-    slot *match = NULL, *free_slot = NULL, *oldest = NULL;
-    for (unsigned i = 0; i < LO_REASSEMBLY_SLOTS; i++) {
-        slot *sl = &s->slots[i];
-        if (sl->used && s->sentence_no - sl->born > LO_REASSEMBLY_MAX_AGE)
+    slot *match = NULL, *oldest = NULL;
+    /* Backwards, so that dropping an expired slot (swap-remove) skips nothing. */
+    for (unsigned k = s->nused; k-- > 0;) {
+        slot *sl = &s->slots[s->used[k]];
+        if (s->sentence_no - sl->born > LO_REASSEMBLY_MAX_AGE) {
             drop_slot(s, sl, expiry_reason(sl));
-        if (!sl->used) {
-            if (!free_slot)
-                free_slot = sl;
             continue;
         }
         if (!match && slot_matches(sl, st, tb))
             match = sl;
+    }
+    for (unsigned k = 0; k < s->nused; k++) {
+        slot *sl = &s->slots[s->used[k]];
         if (!oldest || sl->born < oldest->born)
             oldest = sl;
     }
@@ -220,7 +251,6 @@ static void fragment(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb,
     if (st->num == 1) {
         if (match) {
             drop_slot(s, match, LO_REJECT_SEQUENCE_REUSED);
-            free_slot = match;
             match = NULL;
         }
     } else {
@@ -234,12 +264,11 @@ static void fragment(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb,
     }
     slot *sl = match;
     if (!sl) {
-        if (!free_slot) {
+        sl = slot_take(s);
+        if (!sl) { /* table full: the oldest message in progress gives way */
             drop_slot(s, oldest, LO_REJECT_SLOTS_FULL);
-            free_slot = oldest;
+            sl = slot_take(s);
         }
-        sl = free_slot;
-        sl->used = true;
         sl->by_group = tb->has_group;
         sl->group_id = tb->group_id;
         sl->channel = st->channel;
@@ -282,6 +311,16 @@ static bool has_bad_bytes(const char *line, size_t len)
         uint64_t del = ((w ^ (ones * 0x7F)) - ones) & ~(w ^ (ones * 0x7F)) & highs;
         if ((w & highs) | low | del)
             break;
+    }
+    if (i == len)
+        return false;
+    if (len - i < 8 && len >= 8) { /* no bad word so far: the tail as one overlapping word */
+        uint64_t w;
+        memcpy(&w, line + len - 8, 8);
+        uint64_t low = (w - ones * 0x20) & ~w & highs;
+        uint64_t del = ((w ^ (ones * 0x7F)) - ones) & ~(w ^ (ones * 0x7F)) & highs;
+        if (!((w & highs) | low | del))
+            return false;
     }
     for (; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
@@ -458,7 +497,6 @@ void lo_stream_finish(lo_stream *s)
         lo_stream_feed_line(s, s->line, n);
     }
     s->overlong = false;
-    for (unsigned i = 0; i < LO_REASSEMBLY_SLOTS; i++)
-        if (s->slots[i].used)
-            drop_slot(s, &s->slots[i], expiry_reason(&s->slots[i]));
+    while (s->nused)
+        drop_slot(s, &s->slots[s->used[s->nused - 1]], expiry_reason(&s->slots[s->used[s->nused - 1]]));
 }
