@@ -62,6 +62,8 @@ const char *lo_enum_text(const lo_enum *e, int64_t v);
 
 struct lo_layout;
 
+#define LO_KEY_BUF 33
+
 typedef struct lo_field {
     const char *name;     /* gpsd JSON name */
     uint16_t bits;        /* width (0: a constant 0 the variant does not carry);
@@ -71,10 +73,12 @@ typedef struct lo_field {
     int32_t na;           /* "not available" value (encoder default), see LO_NA_NONE */
     const lo_enum *names; /* when set, also output NAME_text */
     const struct lo_layout *element; /* ARRAY element */
-    /* JSON keys rendered once at compile time: ,"name": and ,"name_text": */
-    const char *key;
-    const char *text_key;
+    /* JSON keys rendered once at compile time: ,"name": and ,"name_text":, in
+     * arrays long enough for the writer to copy a fixed 32 bytes from either the
+     * comma or the quote (a key longer than 32 bytes does not compile). */
     uint8_t key_len, text_key_len;
+    char key[LO_KEY_BUF];
+    char text_key[LO_KEY_BUF];
 } lo_field;
 
 #define LO_NA_NONE INT32_MIN

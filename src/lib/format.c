@@ -30,7 +30,34 @@ void lo_fmt_text(strbuf *b, const char *s, size_t n, fmt_style style)
         return;
     }
     sb_putc(b, '"');
+    /* Most text needs no escaping: check eight bytes at a time for '"', '\\',
+     * control and non-ASCII bytes, and copy it whole. */
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        uint64_t w;
+        memcpy(&w, s + k, 8);
+        uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\'), del = w ^ (ones * 0x7F);
+        uint64_t bad = (w & highs) | ((w - ones * 0x20) & ~w & highs) | ((q - ones) & ~q & highs) |
+                       ((bs - ones) & ~bs & highs) | ((del - ones) & ~del & highs);
+        if (bad)
+            break;
+    }
     size_t run = 0;
+    if (k == n || n - k < 8) {
+        size_t j = k;
+        while (j < n) {
+            unsigned char c = (unsigned char)s[j];
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7F)
+                break;
+            j++;
+        }
+        if (j == n) {
+            sb_putn(b, s, n);
+            sb_putc(b, '"');
+            return;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7F)
@@ -190,6 +217,10 @@ bool lo_fmt_value(strbuf *b, const lo_message *m, const lo_field *f, int64_t v, 
 {
     if (v == LO_ABSENT)
         return false;
+    if ((f->kind == LO_K_UINT || f->kind == LO_K_INT) && (!scaled || f->unit == LO_U_RAW)) {
+        sb_i64(b, v); /* the common case, first */
+        return true;
+    }
     switch ((lo_kind)f->kind) {
     case LO_K_SPARE:
     case LO_K_BACK:

@@ -26,6 +26,18 @@ static inline void sb_putn(strbuf *b, const char *s, size_t n)
 
 static inline void sb_puts(strbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
 
+/* n (<= 32) bytes from src, which must have 32 readable bytes: one fixed-size
+ * copy instead of a call. */
+static inline void sb_put32(strbuf *b, const char *src, size_t n)
+{
+    if (!b->overflow && b->cap - b->len >= 32) {
+        memcpy(b->p + b->len, src, 32);
+        b->len += n;
+    } else {
+        sb_putn(b, src, n);
+    }
+}
+
 static inline void sb_putc(strbuf *b, char c)
 {
     if (b->overflow || b->len >= b->cap) {
@@ -39,24 +51,38 @@ static const char sb_digits2[201] = "0001020304050607080910111213141516171819202
                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                     "8081828384858687888990919293949596979899";
 
-/* Decimal, two digits per division. */
+static inline unsigned sb_ndigits(uint64_t v)
+{
+    unsigned n = 1;
+    while (v >= 10000) {
+        v /= 10000;
+        n += 4;
+    }
+    return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* Decimal, written in place, two digits per division. */
 static inline void sb_u64(strbuf *b, uint64_t v)
 {
-    char tmp[24];
-    int i = 24;
+    unsigned n = sb_ndigits(v);
+    if (b->overflow || b->cap - b->len < n) {
+        b->overflow = true;
+        return;
+    }
+    char *end = b->p + b->len + n;
+    b->len += n;
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);
         v /= 100;
-        i -= 2;
-        memcpy(tmp + i, sb_digits2 + 2 * r, 2);
+        end -= 2;
+        memcpy(end, sb_digits2 + 2 * r, 2);
     }
     if (v >= 10) {
-        i -= 2;
-        memcpy(tmp + i, sb_digits2 + 2 * v, 2);
+        end -= 2;
+        memcpy(end, sb_digits2 + 2 * v, 2);
     } else {
-        tmp[--i] = (char)('0' + v);
+        *--end = (char)('0' + v);
     }
-    sb_putn(b, tmp + i, (size_t)(24 - i));
 }
 
 static inline void sb_i64(strbuf *b, int64_t v)
