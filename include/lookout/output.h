@@ -13,7 +13,13 @@ typedef struct lo_json_opts {
     bool scaled;       /* human units (degrees, knots) instead of raw values */
     bool no_extras;    /* omit lookout's own fields (channel, rx_time, station) */
     const char *device; /* "device" value; meta.source, then "stdin" when NULL */
+    /* Optional: the device already rendered by lo_json_string (quotes included),
+     * so that a long run does not escape the same name for every message. */
+    const char *device_json;
 } lo_json_opts;
+
+/* s as a JSON string with quotes, NUL-terminated. Returns its length or LO_E_NOSPACE. */
+int lo_json_string(const char *s, char *buf, size_t cap);
 
 /* Write one JSON object (no newline) into buf. Returns its length, or
  * LO_E_NOSPACE when cap is too small (16 KiB always suffices). */

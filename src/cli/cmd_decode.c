@@ -281,6 +281,8 @@ int cmd_decode(int argc, char **argv)
     int nfiles = optind < argc ? argc - optind : 1;
     for (int i = 0; i < nfiles; i++) {
         c.path = strcmp(files[i], "-") ? files[i] : "stdin";
+        char device_json[4096 * 6 + 3];
+        c.json.device_json = lo_json_string(c.path, device_json, sizeof device_json) > 0 ? device_json : NULL;
         lo_stream_callbacks cb = {.ctx = &c, .on_payload = on_payload, .on_reject = on_reject};
         c.stream = lo_stream_create(&cb, c.path);
         if (!c.stream) {

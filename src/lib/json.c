@@ -123,9 +123,13 @@ int lo_json_write(const lo_message *m, const lo_json_opts *o, char *buf, size_t 
     if (!o)
         o = &defaults;
     strbuf b = {.p = buf, .cap = cap};
-    const char *dev = o->device ? o->device : (m->meta.source ? m->meta.source : "stdin");
     sb_puts(&b, "{\"class\":\"AIS\",\"device\":");
-    lo_fmt_text(&b, dev, strlen(dev), FMT_JSON);
+    if (o->device_json) {
+        sb_puts(&b, o->device_json);
+    } else {
+        const char *dev = o->device ? o->device : (m->meta.source ? m->meta.source : "stdin");
+        lo_fmt_text(&b, dev, strlen(dev), FMT_JSON);
+    }
     sb_puts(&b, ",\"type\":");
     sb_u64(&b, m->type);
     sb_puts(&b, ",\"repeat\":");
@@ -137,15 +141,35 @@ int lo_json_write(const lo_message *m, const lo_json_opts *o, char *buf, size_t 
     const lo_layout *L = m->layout;
     bool first = false;
     int vi = 3, tail = tail_index(L);
-    for (unsigned fi = 3; fi < L->nfields; fi++)
+    for (unsigned fi = 3; fi < L->nfields; fi++) {
+        const lo_field *f = &L->fields[fi];
+        int64_t v = m->v[vi];
+        /* Hot path: plain integers and flags; everything else in write_field. */
+        if (v != LO_ABSENT && (f->kind == LO_K_UINT || f->kind == LO_K_INT) && !f->names &&
+            (!o->scaled || f->unit == LO_U_RAW) && f->bits) {
+            sb_put32(&b, f->key, f->key_len);
+            sb_i64(&b, v);
+            vi++;
+            continue;
+        }
+        if (v != LO_ABSENT && f->kind == LO_K_BOOL) {
+            sb_put32(&b, f->key, f->key_len);
+            if (v)
+                sb_putn(&b, "true", 4);
+            else
+                sb_putn(&b, "false", 5);
+            vi++;
+            continue;
+        }
         vi = write_field(&b, m, L, fi, vi, o->scaled, 0, tail, &first);
+    }
     if (m->app)
         write_layout(&b, m, m->app, vi, o->scaled, &first);
     if (!o->no_extras) {
-        if (m->meta.channel) {
-            char ch[2] = {m->meta.channel, 0};
-            key(&b, "channel");
-            lo_fmt_text(&b, ch, 1, FMT_JSON);
+        if (m->meta.channel) { /* A, B, 1 or 2: nothing to escape */
+            sb_putn(&b, ",\"channel\":\"", 12);
+            sb_putc(&b, m->meta.channel);
+            sb_putc(&b, '"');
         }
         if (m->meta.rx_time_ms != LO_TIME_NONE) {
             char t[32];
@@ -161,6 +185,16 @@ int lo_json_write(const lo_message *m, const lo_json_opts *o, char *buf, size_t 
     sb_putc(&b, '}');
     if (b.overflow)
         return LO_E_NOSPACE;
+    return (int)b.len;
+}
+
+int lo_json_string(const char *str, char *buf, size_t cap)
+{
+    strbuf b = {.p = buf, .cap = cap ? cap - 1 : 0};
+    lo_fmt_text(&b, str, strlen(str), FMT_JSON);
+    if (b.overflow || cap == 0)
+        return LO_E_NOSPACE;
+    buf[b.len] = '\0';
     return (int)b.len;
 }
 

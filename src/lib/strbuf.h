@@ -64,6 +64,10 @@ static inline unsigned sb_ndigits(uint64_t v)
 /* Decimal, written in place, two digits per division. */
 static inline void sb_u64(strbuf *b, uint64_t v)
 {
+    if (v < 10 && !b->overflow && b->len < b->cap) { /* flags, status, small counts */
+        b->p[b->len++] = (char)('0' + v);
+        return;
+    }
     unsigned n = sb_ndigits(v);
     if (b->overflow || b->cap - b->len < n) {
         b->overflow = true;
