@@ -73,11 +73,9 @@ static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsig
     }
     if (f->names) {
         const char *text = lo_enum_text(f->names, v);
-        if (text) { /* table texts hold nothing to escape (checked by test_layouts) */
+        if (text) { /* escaped: some table texts quote (8/1/19: I = "in-bound" ...) */
             sb_put32(b, f->text_key, f->text_key_len);
-            sb_putc(b, '"');
-            sb_puts(b, text);
-            sb_putc(b, '"');
+            lo_fmt_text(b, text, strlen(text), FMT_JSON);
         }
     }
     return vi + 1;
