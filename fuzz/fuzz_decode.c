@@ -34,6 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     m.meta.channel = (data[0] & 16u) ? 'B' : 0;
     m.meta.fragments = 1;
     uint64_t digest = FUZZ_FNV_INIT;
-    fuzz_render(&m, nbits, &digest);
+    fuzz_render(&m, nbits, true, true, &digest);
     return 0;
 }

@@ -1,9 +1,10 @@
 /* fuzz_stream.c - bytes -> lo_stream -> payloads -> lo_decode -> JSON and CSV.
  * The input is an NMEA log. It is run twice: fed in one call, and fed in a few
- * chunks split at points derived from the input (including empty chunks); both
- * runs must count and emit exactly the same, since where a read() happens to
- * split the bytes must not matter. Every payload is decoded and rendered, and the
- * counters must add up: rejects is the sum of reject[], and every reject was
+ * chunks split at points derived from the input (including empty feeds); both
+ * runs must count and emit exactly the same (payload bits, metadata, raw text,
+ * rejects), since where a read() happens to split the bytes must not matter. Every
+ * payload is decoded; the first run also renders each message as JSON and CSV.
+ * The counters must add up: rejects is the sum of reject[], and every reject was
  * either reported to on_reject or counted by us after a failed decode. */
 #include <jansson.h>
 #include <string.h>
@@ -16,9 +17,11 @@
 typedef struct run {
     lo_stream *s;
     const char *source;
+    bool render, scaled;
     uint64_t payloads, reported, decode_rejects, decoded;
     uint64_t by_type[28];
-    uint64_t digest;
+    uint64_t digest;   /* what the stream emitted and reported */
+    uint64_t rendered; /* what the writers made of it */
     lo_message msg;
 } run;
 
@@ -38,7 +41,15 @@ static void on_payload(void *ctx, const lo_payload *p)
     FUZZ_CHECK(p->raw != NULL && p->raw_len > 0);
     FUZZ_CHECK(st->payloads == r->payloads);
     r->digest = fuzz_fnv(r->digest, p->raw, p->raw_len);
+    r->digest = fuzz_fnv(r->digest, &p->nbits, sizeof p->nbits);
     r->digest = fuzz_fnv(r->digest, p->bits, (p->nbits + 7) / 8);
+    r->digest = fuzz_fnv(r->digest, &p->meta.rx_time_ms, sizeof p->meta.rx_time_ms);
+    r->digest = fuzz_fnv(r->digest, p->meta.station, strlen(p->meta.station));
+    r->digest = fuzz_fnv(r->digest, p->meta.talker, 2);
+    r->digest = fuzz_fnv(r->digest, &p->meta.channel, 1);
+    r->digest = fuzz_fnv(r->digest, &p->meta.own_ship, sizeof p->meta.own_ship);
+    r->digest = fuzz_fnv(r->digest, &p->meta.fragments, 1);
+    r->digest = fuzz_fnv(r->digest, &p->meta.line, sizeof p->meta.line);
 
     lo_reject why = LO_REJECT_NONE;
     int rc = lo_decode(p->bits, p->nbits, &r->msg, &why);
@@ -51,8 +62,11 @@ static void on_payload(void *ctx, const lo_payload *p)
     r->decoded++;
     r->by_type[r->msg.type]++;
     lo_stream_count_decoded(r->s, r->msg.type);
-    r->msg.meta = p->meta;
-    fuzz_render(&r->msg, p->nbits, &r->digest);
+    r->digest = fuzz_fnv(r->digest, &r->msg.type, 1);
+    if (r->render) {
+        r->msg.meta = p->meta;
+        fuzz_render(&r->msg, p->nbits, false, r->scaled, &r->rendered);
+    }
 }
 
 static void on_reject(void *ctx, lo_reject why, const char *raw, size_t len, uint64_t line)
@@ -95,10 +109,12 @@ static void check_stats(const run *r, size_t size)
     json_decref(root);
 }
 
-static void run_start(run *r, const char *source)
+static void run_start(run *r, const char *source, bool render, bool scaled)
 {
     memset(r, 0, sizeof *r);
     r->source = source;
+    r->render = render;
+    r->scaled = scaled;
     r->digest = FUZZ_FNV_INIT;
     lo_stream_callbacks cb = {.ctx = r, .on_payload = on_payload, .on_reject = on_reject};
     r->s = lo_stream_create(&cb, source);
@@ -114,16 +130,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *in = (const char *)data;
     uint64_t h = fuzz_fnv(FUZZ_FNV_INIT, data, size);
     const char *source = (h & 1) ? "fuzz" : NULL;
+    bool scaled = (h & 2) != 0;
 
     static run whole, chunked;
-    run_start(&whole, source);
+    run_start(&whole, source, true, scaled);
     lo_stream_feed(whole.s, in, size);
     lo_stream_finish(whole.s);
     check_stats(&whole, size);
 
     /* Split points from the hash, in order; equal points give empty feeds. */
     size_t cut[MAX_SPLITS + 2];
-    unsigned ncut = 1 + (unsigned)((h >> 1) % MAX_SPLITS);
+    unsigned ncut = 1 + (unsigned)((h >> 2) % MAX_SPLITS);
     cut[0] = 0;
     for (unsigned i = 1; i <= ncut; i++) {
         h = h * 0x5851f42d4c957f2dULL + 1442695040888963407ULL;
@@ -145,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             cut[j] = cut[j - 1];
             cut[j - 1] = t;
         }
-    run_start(&chunked, source);
+    run_start(&chunked, source, false, scaled);
     for (unsigned i = 0; i <= ncut; i++)
         lo_stream_feed(chunked.s, in + cut[i], cut[i + 1] - cut[i]);
     lo_stream_finish(chunked.s);

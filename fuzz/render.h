@@ -9,9 +9,12 @@
 
 #include "lookout/message.h"
 
-/* Check m (just decoded from nbits bits) and render it every way; aborts on a
- * broken invariant. Folds the rendered text into *digest (FNV-1a). */
-void fuzz_render(const lo_message *m, uint32_t nbits, uint64_t *digest);
+/* Check m (just decoded from nbits bits) and render it; aborts on a broken
+ * invariant. full: every way (JSON raw, scaled and without extras, CSV with the
+ * default and with all columns); otherwise one JSON (scaled or not) and
+ * the default CSV only, for targets that render many
+ * messages per input. Folds the rendered text into *digest (FNV-1a). */
+void fuzz_render(const lo_message *m, uint32_t nbits, bool full, bool scaled, uint64_t *digest);
 
 /* FNV-1a over n bytes, continuing from h. */
 uint64_t fuzz_fnv(uint64_t h, const void *p, size_t n);
