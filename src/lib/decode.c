@@ -165,23 +165,40 @@ static int walk(walker *w, const lo_layout *L)
     lo_message *m = w->m;
     const lo_field *f = L->fields, *end = f + L->nfields;
     /* Hot path: whole plain fields inside the message, read with one 64-bit load;
-     * everything else (text, data, arrays, fields past the end) field by field. */
-    bool room = m->nvalues + L->nfields <= LO_MAX_VALUES;
+     * everything else (text, data, arrays, fields past the end) field by field.
+     * Position and value count live in locals while on the hot path. */
+    if (m->nvalues + L->nfields > LO_MAX_VALUES) {
+        for (; f < end; f++)
+            if (walk_field(w, f))
+                return -1;
+        return 0;
+    }
+    const uint8_t *bits = w->bits;
+    const uint32_t nbits = w->nbits;
+    uint32_t pos = w->pos;
+    unsigned nv = m->nvalues;
     for (; f < end; f++) {
-        if (room && ((PLAIN_KINDS >> f->kind) & 1u) && f->bits - 1u < 57u && w->pos + f->bits <= w->nbits) {
+        const unsigned width = f->bits;
+        if (((PLAIN_KINDS >> f->kind) & 1u) && width - 1u < 57u && pos + width <= nbits) {
             uint64_t be;
-            memcpy(&be, w->bits + (w->pos >> 3), 8);
+            memcpy(&be, bits + (pos >> 3), 8);
             be = __builtin_bswap64(be);
-            uint64_t u = (be << (w->pos & 7)) >> (64 - f->bits);
-            if (f->kind == LO_K_INT && ((u >> (f->bits - 1)) & 1u))
-                u |= ~(uint64_t)0 << f->bits;
-            m->v[m->nvalues++] = (int64_t)u;
-            w->pos += f->bits;
+            uint64_t u = (be << (pos & 7)) >> (64 - width);
+            if (f->kind == LO_K_INT && ((u >> (width - 1)) & 1u))
+                u |= ~(uint64_t)0 << width;
+            m->v[nv++] = (int64_t)u;
+            pos += width;
             continue;
         }
+        w->pos = pos;
+        m->nvalues = (uint16_t)nv;
         if (walk_field(w, f))
             return -1;
+        pos = w->pos;
+        nv = m->nvalues;
     }
+    w->pos = pos;
+    m->nvalues = (uint16_t)nv;
     return 0;
 }
 
@@ -197,26 +214,29 @@ int lo_decode(const uint8_t *bits, uint32_t nbits, lo_message *m, lo_reject *why
         REJECT_WITH(PAYLOAD_TOO_LONG);
     if (nbits < 38)
         REJECT_WITH(TOO_SHORT);
-    const lo_layout *L = lo_layout_select(bits, nbits);
+    size_t nbytes = (nbits + 7) / 8;
+    memcpy(m->bits, bits, nbytes);
+    memset(m->bits + nbytes, 0, 8);
+    if (nbits & 7) /* clear fill bits so that loads past nbits read zeros */
+        m->bits[nbytes - 1] &= (uint8_t)(0xFF00u >> (nbits & 7));
+    const lo_layout *L = lo_layout_select(m->bits, nbits);
     if (!L)
         REJECT_WITH(BAD_TYPE);
     if (nbits < L->min_bits)
         REJECT_WITH(TOO_SHORT);
     if (nbits > L->max_bits)
         REJECT_WITH(TOO_LONG);
-    m->type = (uint8_t)lo_bits_u(bits, nbits, 0, 6);
-    m->repeat = (uint8_t)lo_bits_u(bits, nbits, 6, 2);
-    m->mmsi = (uint32_t)lo_bits_u(bits, nbits, 8, 30);
+    /* type 6, repeat 2, MMSI 30: the first 38 bits, in the first 5 bytes */
+    uint64_t head = ((uint64_t)m->bits[0] << 32) | ((uint64_t)m->bits[1] << 24) | ((uint64_t)m->bits[2] << 16) |
+                    ((uint64_t)m->bits[3] << 8) | m->bits[4];
+    m->type = (uint8_t)(head >> 34);
+    m->repeat = (uint8_t)((head >> 32) & 3);
+    m->mmsi = (uint32_t)((head >> 2) & 0x3FFFFFFF);
     m->layout = L;
     m->app = NULL;
     m->nbits = (uint16_t)nbits;
     m->nvalues = 0;
     m->ntext = 0;
-    size_t nbytes = (nbits + 7) / 8;
-    memcpy(m->bits, bits, nbytes);
-    memset(m->bits + nbytes, 0, 8);
-    if (nbits & 7) /* clear fill bits so that loads past nbits read zeros */
-        m->bits[nbytes - 1] &= (uint8_t)(0xFF00u >> (nbits & 7));
     walker w = {.bits = m->bits, .nbits = nbits, .pos = 0, .zero_fill = (L->flags & LO_L_ZERO_FILL) != 0, .m = m};
     if (walk(&w, L))
         REJECT_WITH(PAYLOAD_TOO_LONG);
