@@ -18,9 +18,13 @@
 # Builds the release preset if needed, makes bench/out/input.nmea by repeating
 # the AISHub sample until it has >= 1,000,000 AIS sentences, then times on that
 # input: wc -l (I/O floor), lookout decode -f none, lookout decode (JSON to
-# /dev/null), gpsdecode -u -j -s (to /dev/null) and libais.  Wall time is the
-# best of the runs; peak RSS is from /usr/bin/time -f %M (max over the runs).
-# Prints a Markdown table and writes it to bench/out/results.md.
+# /dev/null), gpsdecode -u -j -s (to /dev/null) and libais, in rounds (each
+# tool once per round).  Wall time is the best of the runs, CPU time (user +
+# system) that of the best run, peak RSS from /usr/bin/time -f %M (max over the
+# runs).  Checks that lookout and gpsdecode produced about as many messages.
+# Prints a Markdown table, with lookout's rate against the project targets
+# (JSON >= 20x gpsdecode, decode-only >= 50x), and writes it to
+# bench/out/results.md.
 #
 # Runs as root on a fresh Debian 12 machine once the project's build
 # dependencies are installed: it apt-get installs gpsd-clients, python3-ais and
