@@ -1,6 +1,8 @@
 /* cmd_decode.c - `lookout decode`: NMEA in, JSON lines or CSV out, with counts
  * of everything rejected and why. */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <unistd.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -10,6 +12,7 @@
 
 #include "cli.h"
 #include "input.h"
+#include "pipeline.h"
 #include "lookout/output.h"
 #include "lookout/stream.h"
 
@@ -18,8 +21,36 @@
 
 typedef enum { OUT_JSON, OUT_CSV, OUT_NONE } out_format;
 
+/* One stream event carried from the reading thread to the decoding thread:
+ * a record header, then the message bits, then the raw sentence text. */
+typedef struct rec {
+    uint32_t size; /* whole record, 8-byte aligned */
+    uint8_t kind;  /* REC_PAYLOAD or REC_REJECT */
+    uint8_t why;
+    uint16_t file;
+    uint32_t nbits;
+    uint32_t raw_len;
+    uint64_t line;
+    lo_meta meta;
+} rec;
+enum { REC_PAYLOAD, REC_REJECT };
+#define BATCH_BYTES (256u << 10)
+#define NBATCHES 8
+#define MAX_RAW_COPY 8192 /* raw text kept for the rejects file */
+
 typedef struct decode_ctx {
     lo_stream *stream;
+    /* threaded: the reader fills batches, the main thread decodes them */
+    pipeline *pipe;
+    char *batch;
+    size_t batch_used;
+    unsigned file;      /* index of the file being read */
+    const char **paths; /* per file: name for messages and rejects */
+    char **device_json;
+    char *const *files;
+    int nfiles;
+    int read_rc;
+    lo_stats dec;       /* counted by the decoding side */
     out_format format;
     lo_json_opts json;
     lo_csv *csv;
@@ -28,7 +59,6 @@ typedef struct decode_ctx {
     size_t nmmsi;
     FILE *out;
     FILE *rejects;
-    const char *path;
     char *obuf;
     size_t olen;
     lo_message msg;
@@ -58,11 +88,11 @@ static bool wanted(const decode_ctx *c, const lo_message *m)
     return true;
 }
 
-static void write_reject(decode_ctx *c, lo_reject why, const char *raw, size_t len, uint64_t line)
+static void write_reject(decode_ctx *c, unsigned file, lo_reject why, const char *raw, size_t len, uint64_t line)
 {
     if (!c->rejects)
         return;
-    fprintf(c->rejects, "%s:%llu: %s: ", c->path, (unsigned long long)line, lo_reject_key(why));
+    fprintf(c->rejects, "%s:%llu: %s: ", c->paths[file], (unsigned long long)line, lo_reject_key(why));
     /* One record per line: multi-sentence rejects are joined with " | ". */
     for (size_t i = 0; i < len; i++) {
         char ch = raw[i];
@@ -74,32 +104,109 @@ static void write_reject(decode_ctx *c, lo_reject why, const char *raw, size_t l
     fputc('\n', c->rejects);
 }
 
-static void on_reject(void *ctx, lo_reject why, const char *raw, size_t len, uint64_t line)
+/* The decoding side: one complete message. */
+static void consume_payload(decode_ctx *c, unsigned file, const uint8_t *bits, uint32_t nbits, const lo_meta *meta,
+                            const char *raw, size_t raw_len)
 {
-    write_reject(ctx, why, raw, len, line);
-}
-
-static void on_payload(void *ctx, const lo_payload *p)
-{
-    decode_ctx *c = ctx;
     lo_reject why;
-    if (lo_decode(p->bits, p->nbits, &c->msg, &why)) {
-        lo_stream_count_reject(c->stream, why);
-        write_reject(c, why, p->raw, p->raw_len, p->meta.line);
+    if (lo_decode(bits, nbits, &c->msg, &why)) {
+        c->dec.reject[why]++;
+        c->dec.rejects++;
+        write_reject(c, file, why, raw, raw_len, meta->line);
         return;
     }
-    lo_stream_count_decoded(c->stream, c->msg.type);
-    c->msg.meta = p->meta;
+    c->dec.decoded++;
+    c->dec.by_type[c->msg.type]++;
+    c->msg.meta = *meta;
+    c->msg.meta.source = c->paths[file];
     if (c->format == OUT_NONE || !wanted(c, &c->msg))
         return;
     if (OUTBUF - c->olen < 20000)
         flush_out(c);
+    c->json.device_json = c->device_json[file];
     int n = c->format == OUT_JSON ? lo_json_write(&c->msg, &c->json, c->obuf + c->olen, OUTBUF - c->olen - 1)
                                   : lo_csv_write(c->csv, &c->msg, c->obuf + c->olen, OUTBUF - c->olen - 1);
     if (n < 0)
         return; /* cannot happen with 20 KB free; never write half a record */
     c->olen += (size_t)n;
     c->obuf[c->olen++] = '\n';
+}
+
+/* Single thread: stream callbacks decode on the spot. */
+static void direct_reject(void *ctx, lo_reject why, const char *raw, size_t len, uint64_t line)
+{
+    decode_ctx *c = ctx;
+    write_reject(c, c->file, why, raw, len, line);
+}
+
+static void direct_payload(void *ctx, const lo_payload *p)
+{
+    decode_ctx *c = ctx;
+    consume_payload(c, c->file, p->bits, p->nbits, &p->meta, p->raw, p->raw_len);
+}
+
+/* Two threads: stream callbacks copy events into the current batch. */
+static rec *append(decode_ctx *c, size_t nbytes, size_t raw_len)
+{
+    size_t size = (sizeof(rec) + nbytes + raw_len + 7) & ~(size_t)7;
+    if (c->batch && BATCH_BYTES - c->batch_used < size) {
+        pipeline_put_full(c->pipe, c->batch, c->batch_used);
+        c->batch = NULL;
+    }
+    if (!c->batch) {
+        c->batch = pipeline_take_empty(c->pipe);
+        c->batch_used = 0;
+    }
+    rec *r = (rec *)(void *)(c->batch + c->batch_used);
+    r->size = (uint32_t)size;
+    r->file = (uint16_t)c->file;
+    c->batch_used += size;
+    return r;
+}
+
+static void queue_reject(void *ctx, lo_reject why, const char *raw, size_t len, uint64_t line)
+{
+    decode_ctx *c = ctx;
+    if (!c->rejects)
+        return; /* counted by the stream; nothing to write */
+    if (len > MAX_RAW_COPY)
+        len = MAX_RAW_COPY;
+    rec *r = append(c, 0, len);
+    r->kind = REC_REJECT;
+    r->why = (uint8_t)why;
+    r->line = line;
+    r->raw_len = (uint32_t)len;
+    memcpy((char *)(r + 1), raw, len);
+}
+
+static void queue_payload(void *ctx, const lo_payload *p)
+{
+    decode_ctx *c = ctx;
+    size_t nbytes = (p->nbits + 7) / 8, raw_len = c->rejects ? p->raw_len : 0;
+    if (raw_len > MAX_RAW_COPY)
+        raw_len = MAX_RAW_COPY;
+    rec *r = append(c, nbytes, raw_len);
+    r->kind = REC_PAYLOAD;
+    r->nbits = p->nbits;
+    r->meta = p->meta;
+    r->raw_len = (uint32_t)raw_len;
+    memcpy((char *)(r + 1), p->bits, nbytes);
+    memcpy((char *)(r + 1) + nbytes, p->raw, raw_len);
+}
+
+static void consume_batch(decode_ctx *c, const char *batch, size_t used)
+{
+    for (size_t off = 0; off < used;) {
+        const rec *r = (const rec *)(const void *)(batch + off);
+        const char *body = (const char *)(r + 1);
+        if (r->kind == REC_REJECT) {
+            write_reject(c, r->file, (lo_reject)r->why, body, r->raw_len, r->line);
+        } else {
+            size_t nbytes = (r->nbits + 7) / 8;
+            consume_payload(c, r->file, (const uint8_t *)body, r->nbits, &r->meta, body + nbytes, r->raw_len);
+        }
+        off += r->size;
+    }
 }
 
 static void add_stats(lo_stats *t, const lo_stats *s)
@@ -154,7 +261,9 @@ static void decode_usage(FILE *out)
           "      --no-extras             omit lookout's own fields (channel, rx_time, station)\n"
           "      --stats                 print counts (decoded, rejected by reason) to stderr\n"
           "      --rejects FILE          write every rejected line with file, line and reason\n"
-          "  -o, --output FILE           write here instead of stdout\n",
+          "  -o, --output FILE           write here instead of stdout\n"
+          "      --threads 1|2           2 (default with 2+ cores): read and frame in one thread,\n"
+          "                              decode and write in another; output order is the same\n",
           out);
 }
 
@@ -173,20 +282,58 @@ static int parse_list(const char *s, uint32_t *out, size_t max, size_t *n, uint3
     return *n ? 0 : -1;
 }
 
+/* Read every input through its own stream; events go to the decoder directly
+ * or through the pipeline. */
+static void read_all(decode_ctx *c)
+{
+    lo_stream_callbacks cb = {.ctx = c,
+                              .on_payload = c->pipe ? queue_payload : direct_payload,
+                              .on_reject = c->pipe ? queue_reject : direct_reject};
+    for (int i = 0; i < c->nfiles; i++) {
+        c->file = (unsigned)i;
+        lo_stream *s = lo_stream_create(&cb, c->paths[i]);
+        if (!s) {
+            cli_error("out of memory");
+            c->read_rc = 1;
+            break;
+        }
+        if (cli_feed_file(s, c->files[i]))
+            c->read_rc = 1;
+        lo_stream_finish(s);
+        add_stats(&c->total, lo_stream_stats(s));
+        lo_stream_destroy(s);
+    }
+    if (c->pipe) {
+        if (c->batch)
+            pipeline_put_full(c->pipe, c->batch, c->batch_used);
+        c->batch = NULL;
+        pipeline_close(c->pipe);
+    }
+}
+
+static void *read_thread(void *arg)
+{
+    read_all(arg);
+    return NULL;
+}
+
 int cmd_decode(int argc, char **argv)
 {
-    enum { OPT_STATS = 256, OPT_REJECTS, OPT_NO_EXTRAS };
+    enum { OPT_STATS = 256, OPT_REJECTS, OPT_NO_EXTRAS, OPT_THREADS };
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'f'}, {"columns", required_argument, NULL, 'c'},
         {"scaled", no_argument, NULL, 's'},       {"types", required_argument, NULL, 't'},
         {"mmsi", required_argument, NULL, 'm'},   {"output", required_argument, NULL, 'o'},
         {"stats", no_argument, NULL, OPT_STATS},  {"rejects", required_argument, NULL, OPT_REJECTS},
-        {"no-extras", no_argument, NULL, OPT_NO_EXTRAS}, {"help", no_argument, NULL, 'h'},
+        {"no-extras", no_argument, NULL, OPT_NO_EXTRAS}, {"threads", required_argument, NULL, OPT_THREADS},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     decode_ctx c = {.format = OUT_JSON, .out = stdout};
     const char *columns = NULL, *rejects_path = NULL, *out_path = NULL;
     bool stats = false, scaled = false;
+    /* Reading and framing in one thread, decoding and writing in another. */
+    long threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
     static uint32_t mmsi_list[MAX_MMSI_FILTER];
     int opt, rc = 0;
     optind = 1;
@@ -242,6 +389,13 @@ int cmd_decode(int argc, char **argv)
         case OPT_NO_EXTRAS:
             c.json.no_extras = true;
             break;
+        case OPT_THREADS:
+            threads = strtol(optarg, NULL, 10);
+            if (threads < 1 || threads > 2) {
+                cli_error("decode: --threads is 1 or 2");
+                return 2;
+            }
+            break;
         case 'h':
             decode_usage(stdout);
             return 0;
@@ -277,24 +431,51 @@ int cmd_decode(int argc, char **argv)
         }
     }
     char *stdin_only[] = {"-"};
-    char **files = optind < argc ? argv + optind : stdin_only;
-    int nfiles = optind < argc ? argc - optind : 1;
-    for (int i = 0; i < nfiles; i++) {
-        c.path = strcmp(files[i], "-") ? files[i] : "stdin";
-        char device_json[4096 * 6 + 3];
-        c.json.device_json = lo_json_string(c.path, device_json, sizeof device_json) > 0 ? device_json : NULL;
-        lo_stream_callbacks cb = {.ctx = &c, .on_payload = on_payload, .on_reject = on_reject};
-        c.stream = lo_stream_create(&cb, c.path);
-        if (!c.stream) {
+    c.files = optind < argc ? argv + optind : stdin_only;
+    c.nfiles = optind < argc ? argc - optind : 1;
+    if (c.nfiles > 65535) {
+        cli_error("decode: at most 65535 files at once");
+        return 2;
+    }
+    c.paths = calloc((size_t)c.nfiles, sizeof *c.paths);
+    c.device_json = calloc((size_t)c.nfiles, sizeof *c.device_json);
+    if (!c.paths || !c.device_json) {
+        cli_error("out of memory");
+        return 1;
+    }
+    for (int i = 0; i < c.nfiles; i++) {
+        c.paths[i] = strcmp(c.files[i], "-") ? c.files[i] : "stdin";
+        size_t cap = strlen(c.paths[i]) * 6 + 3;
+        c.device_json[i] = malloc(cap);
+        if (!c.device_json[i] || lo_json_string(c.paths[i], c.device_json[i], cap) < 0) {
             cli_error("out of memory");
             return 1;
         }
-        if (cli_feed_file(c.stream, files[i]))
-            rc = 1;
-        lo_stream_finish(c.stream);
-        add_stats(&c.total, lo_stream_stats(c.stream));
-        lo_stream_destroy(c.stream);
     }
+    if (threads > 1)
+        c.pipe = pipeline_create(NBATCHES, BATCH_BYTES);
+    if (c.pipe) {
+        pthread_t reader;
+        if (pthread_create(&reader, NULL, read_thread, &c) != 0) {
+            cli_error("cannot start a thread; decoding in one");
+            pipeline_destroy(c.pipe);
+            c.pipe = NULL;
+            read_all(&c);
+        } else {
+            size_t used;
+            char *b;
+            while ((b = pipeline_take_full(c.pipe, &used)) != NULL) {
+                consume_batch(&c, b, used);
+                pipeline_put_empty(c.pipe, b);
+            }
+            pthread_join(reader, NULL);
+            pipeline_destroy(c.pipe);
+        }
+    } else {
+        read_all(&c);
+    }
+    rc = c.read_rc;
+    add_stats(&c.total, &c.dec);
     flush_out(&c);
     if (fflush(c.out) || (c.out != stdout && fclose(c.out))) {
         cli_error("write error: %s", strerror(errno));
@@ -306,5 +487,9 @@ int cmd_decode(int argc, char **argv)
         print_stats(&c.total);
     lo_csv_destroy(c.csv);
     free(c.obuf);
+    for (int i = 0; i < c.nfiles; i++)
+        free(c.device_json[i]);
+    free(c.device_json);
+    free(c.paths);
     return rc;
 }

@@ -1,0 +1,27 @@
+/* pipeline.h - hands work from a producer thread to the consumer in batches
+ * through a bounded queue (so memory stays fixed and order is kept). */
+#ifndef LOOKOUT_CLI_PIPELINE_H
+#define LOOKOUT_CLI_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct pipeline pipeline;
+
+/* nbatches buffers of batch_size bytes each, owned by the pipeline. */
+pipeline *pipeline_create(size_t nbatches, size_t batch_size);
+void pipeline_destroy(pipeline *p);
+
+/* Producer: an empty buffer to fill (blocks while all are in use). */
+void *pipeline_take_empty(pipeline *p);
+/* Producer: hand a filled buffer on (used = bytes written). */
+void pipeline_put_full(pipeline *p, void *buf, size_t used);
+/* Producer: no more buffers will come. */
+void pipeline_close(pipeline *p);
+
+/* Consumer: the next filled buffer in order, or NULL after close. */
+void *pipeline_take_full(pipeline *p, size_t *used);
+/* Consumer: give a buffer back for reuse. */
+void pipeline_put_empty(pipeline *p, void *buf);
+
+#endif

@@ -1,0 +1,28 @@
+#!/bin/sh
+# threads.sh LOOKOUT DATA_DIR - `lookout decode` gives byte-identical output,
+# stats and rejects with one thread and with two (reader + decoder), over
+# several files at once, in JSON and CSV.
+set -u
+lookout=$1
+data=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+check() { # name, then the decode arguments
+    name=$1
+    shift
+    "$lookout" decode --threads 1 --stats --rejects "$tmp/r1" "$@" >"$tmp/o1" 2>"$tmp/s1"
+    "$lookout" decode --threads 2 --stats --rejects "$tmp/r2" "$@" >"$tmp/o2" 2>"$tmp/s2"
+    if cmp -s "$tmp/o1" "$tmp/o2" && cmp -s "$tmp/s1" "$tmp/s2" && cmp -s "$tmp/r1" "$tmp/r2" && [ -s "$tmp/o1" ]; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL: $name differs between --threads 1 and 2"
+        fail=$((fail + 1))
+    fi
+}
+check json "$data/aishub-nmea-sample.txt" "$data/gpsd-sample.aivdm"
+check csv -f csv "$data/gpsd-sample.aivdm" "$data/aishub-nmea-sample.txt"
+check stdin - <"$data/aishub-nmea-sample.txt"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
