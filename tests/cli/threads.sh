@@ -12,8 +12,8 @@ fail=0
 check() { # name, then the decode arguments
     name=$1
     shift
-    "$lookout" decode --threads 1 --stats --rejects "$tmp/r1" "$@" >"$tmp/o1" 2>"$tmp/s1"
-    "$lookout" decode --threads 2 --stats --rejects "$tmp/r2" "$@" >"$tmp/o2" 2>"$tmp/s2"
+    "$lookout" decode --threads 1 --stats --rejects "$tmp/r1" "$@" <"${STDIN:-/dev/null}" >"$tmp/o1" 2>"$tmp/s1"
+    "$lookout" decode --threads 2 --stats --rejects "$tmp/r2" "$@" <"${STDIN:-/dev/null}" >"$tmp/o2" 2>"$tmp/s2"
     if cmp -s "$tmp/o1" "$tmp/o2" && cmp -s "$tmp/s1" "$tmp/s2" && cmp -s "$tmp/r1" "$tmp/r2" && [ -s "$tmp/o1" ]; then
         pass=$((pass + 1))
     else
@@ -23,6 +23,6 @@ check() { # name, then the decode arguments
 }
 check json "$data/aishub-nmea-sample.txt" "$data/gpsd-sample.aivdm"
 check csv -f csv "$data/gpsd-sample.aivdm" "$data/aishub-nmea-sample.txt"
-check stdin - <"$data/aishub-nmea-sample.txt"
+STDIN="$data/aishub-nmea-sample.txt" check stdin -
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
