@@ -1,0 +1,140 @@
+/* tracker.h - messages -> vessels: one record per MMSI merging position reports
+ * (types 1, 2, 3, 18, 19, 27), static and voyage data (5, 19, 24A/B), SAR
+ * aircraft (9), aids to navigation (21) and base stations (4); duplicate
+ * reports removed; tracks split into segments where one MMSI jumps further than
+ * a ship can move; identity changes kept with their time.
+ *
+ * Library rules: no I/O, no clock reads (time comes with each message), no
+ * globals. Memory grows with vessels, not messages: each vessel has a fixed-size
+ * record, the table is capped and evicts the longest-silent vessel when full.
+ * Events leave through callbacks (the store, the detectors and the server listen).
+ *
+ * Units: positions in microdegrees (int32), speed in 1/10 knot (1023 = n/a),
+ * course in 1/10 degree (3600 = n/a), heading in degrees (511 = n/a), times in
+ * ms since the Unix epoch. (STATUS: interface agreed; implementation in
+ * src/lib/tracker.c.) */
+#ifndef LOOKOUT_TRACKER_H
+#define LOOKOUT_TRACKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lookout/message.h"
+
+/* What kind of station an MMSI belongs to, from its digit pattern (ITU-R M.585). */
+typedef enum lo_station_kind {
+    LO_STATION_INVALID = 0, /* not 9 digits, or a pattern no station uses */
+    LO_STATION_VESSEL,      /* MIDxxxxxx */
+    LO_STATION_GROUP,       /* 0MIDxxxxx: group of ships */
+    LO_STATION_BASE,        /* 00MIDxxxx: coast / base station */
+    LO_STATION_SAR,         /* 111MIDxxx: SAR aircraft */
+    LO_STATION_ATON,        /* 99MIDxxxx: aid to navigation */
+    LO_STATION_AUXILIARY,   /* 98MIDxxxx: craft associated with a parent ship */
+    LO_STATION_SART,        /* 970xxxxxx: AIS-SART */
+    LO_STATION_MOB,         /* 972xxxxxx: man overboard */
+    LO_STATION_EPIRB,       /* 974xxxxxx: EPIRB-AIS */
+    LO_STATION_DIVER,       /* 8MIDxxxxx: diver's radio and other handhelds */
+} lo_station_kind;
+
+lo_station_kind lo_station_kind_of(uint32_t mmsi);
+const char *lo_station_kind_name(lo_station_kind k); /* "vessel", "aton", ... */
+/* The MID of an MMSI (e.g. 636 for 636091044, 366 for 003669713), or 0. */
+unsigned lo_mmsi_mid(uint32_t mmsi);
+/* ISO 3166-1 alpha-2 code and ITU name of a MID; NULL when the MID is not allocated. */
+const char *lo_mid_iso2(unsigned mid);
+const char *lo_mid_country(unsigned mid);
+
+/* One accepted position report. */
+typedef struct lo_track_point {
+    uint32_t mmsi;
+    int64_t time_ms;
+    int32_t lat_udeg, lon_udeg;
+    uint16_t speed;   /* 1/10 kn */
+    uint16_t course;  /* 1/10 degree */
+    uint16_t heading; /* degrees */
+    uint8_t type;     /* message type it came from */
+    uint8_t status;   /* navigational status (15 = not defined) */
+    bool accuracy;
+    uint32_t segment; /* per-MMSI segment number, from 1 */
+    char station[LO_MAX_STATION];
+} lo_track_point;
+
+/* What the vessel says it is (latest values; "" / 0 when never heard). */
+typedef struct lo_identity {
+    uint32_t imo;
+    char name[35];        /* type 5/19/24A name, or type 21 name with extension */
+    char callsign[8];
+    uint8_t ship_type;    /* 0 = not available */
+    uint16_t to_bow, to_stern;
+    uint8_t to_port, to_starboard;
+    uint8_t draught;      /* 1/10 m */
+    char destination[21];
+    uint32_t eta;         /* raw MDHM bits as in type 5 */
+    uint32_t mothership;  /* type 24B of an auxiliary craft */
+} lo_identity;
+
+typedef enum lo_identity_field {
+    LO_ID_NAME, LO_ID_CALLSIGN, LO_ID_IMO, LO_ID_SHIP_TYPE, LO_ID_DIMENSIONS,
+} lo_identity_field;
+
+/* A change of name, call sign, IMO, ship type or dimensions. */
+typedef struct lo_identity_change {
+    uint32_t mmsi;
+    int64_t time_ms;
+    lo_identity_field field;
+    char old_value[40], new_value[40]; /* as text: "9383663", "78/23/1/17" */
+} lo_identity_change;
+
+typedef struct lo_vessel {
+    uint32_t mmsi;
+    lo_station_kind kind;
+    const char *flag_iso2; /* from the MID, NULL when unallocated */
+    int64_t first_seen_ms, last_seen_ms;
+    uint64_t reports;      /* accepted (non-duplicate) reports of any type */
+    uint64_t duplicates;   /* reports dropped as repeats of one already counted */
+    bool has_position;
+    lo_track_point last;   /* last accepted position */
+    uint32_t segments;     /* segments so far */
+    lo_identity id;
+    uint8_t aid_type;      /* type 21 */
+    bool virtual_aid;
+} lo_vessel;
+
+typedef struct lo_tracker_config {
+    uint32_t max_vessels;       /* default 1,000,000; the longest-silent is evicted */
+    int64_t dedup_window_ms;    /* same payload again within this: duplicate (default 10 s) */
+    double max_speed_kn;        /* implied speed that splits a segment (default 25 kn, GFW) */
+    double noise_m;             /* distance always allowed between reports (default 1852 m?) */
+} lo_tracker_config;
+
+typedef struct lo_tracker_callbacks {
+    void *ctx;
+    void (*on_point)(void *ctx, const lo_vessel *v, const lo_track_point *p);
+    void (*on_identity)(void *ctx, const lo_vessel *v, const lo_identity_change *c);
+    void (*on_vessel)(void *ctx, const lo_vessel *v); /* static data or state changed */
+    void (*on_evict)(void *ctx, const lo_vessel *v);
+} lo_tracker_callbacks;
+
+typedef struct lo_tracker lo_tracker;
+
+/* NULL config = defaults. */
+lo_tracker *lo_tracker_create(const lo_tracker_config *cfg, const lo_tracker_callbacks *cb);
+void lo_tracker_destroy(lo_tracker *t);
+
+/* Merge one decoded message heard at time_ms. Returns 1 when it was taken,
+ * 0 when it was a duplicate or carried nothing for the picture (e.g. type 8
+ * weather), or a negative lo_err. */
+int lo_tracker_update(lo_tracker *t, const lo_message *m, int64_t time_ms);
+
+const lo_vessel *lo_tracker_get(const lo_tracker *t, uint32_t mmsi);
+uint32_t lo_tracker_count(const lo_tracker *t);
+/* Visit every vessel (unspecified order); stop when fn returns non-zero. */
+int lo_tracker_each(const lo_tracker *t, int (*fn)(void *ctx, const lo_vessel *v), void *ctx);
+
+/* The time of a report when the feed gave none: the running clock of the input
+ * (the last known receive time, or start_ms) moved to the report's UTC second
+ * (types 1-3, 9, 18, 19, 27 carry it), never backwards by more than 30 s.
+ * docs/time.md states the rule. */
+int64_t lo_report_time(const lo_message *m, int64_t clock_ms);
+
+#endif
