@@ -4,6 +4,7 @@
 #ifndef LOOKOUT_LAYOUT_H
 #define LOOKOUT_LAYOUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum lo_kind {
@@ -108,6 +109,10 @@ const struct lo_layout *lo_layout_select(const uint8_t *bits, uint32_t nbits);
  * NULL when lookout has none (the payload is then kept as raw data). */
 const struct lo_layout *lo_app_layout(unsigned type, unsigned dac, unsigned fid,
                                       uint32_t nbits);
+
+/* The i-th binary application table (from 0) and the type, DAC and FI it is
+ * for; NULL past the last. For documentation and the encoder. */
+const struct lo_layout *lo_app_layout_at(size_t i, unsigned *type, unsigned *dac, unsigned *fid);
 
 /* Application data lookout does not decode: kept as raw bits ("data"). */
 extern const struct lo_layout lo_layout_app_data;

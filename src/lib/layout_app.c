@@ -312,3 +312,13 @@ const lo_layout *lo_app_layout(unsigned type, unsigned dac, unsigned fid, uint32
     }
     return NULL;
 }
+
+const lo_layout *lo_app_layout_at(size_t i, unsigned *type, unsigned *dac, unsigned *fid)
+{
+    if (i >= sizeof apps / sizeof apps[0])
+        return NULL;
+    *type = apps[i].type;
+    *dac = apps[i].dac;
+    *fid = apps[i].fid;
+    return apps[i].layout;
+}
