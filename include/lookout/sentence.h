@@ -56,6 +56,12 @@ void lo_trailer_parse(const char *s, size_t len, lo_tagblock *tb);
  * and fills time and station when it is a type-1 header. */
 int lo_pghp_parse(const char *s, size_t len, lo_tagblock *tb);
 
+/* Receive time written by a logger before the sentence on the same line:
+ * Unix seconds or milliseconds ("1622548800.123") or ISO 8601 UTC
+ * ("2021-06-01T12:00:00.123Z", "2021-06-01 12:00:00"), followed by separators
+ * (space, comma, tab, ';', '|'). Returns ms since the epoch or LO_TIME_NONE. */
+int64_t lo_prefix_time_parse(const char *s, size_t len);
+
 /* XOR checksum of bytes [s, s+len). */
 uint8_t lo_nmea_checksum(const char *s, size_t len);
 

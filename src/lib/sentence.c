@@ -378,3 +378,61 @@ int lo_pghp_parse(const char *s, size_t len, lo_tagblock *tb)
         copy_station(tb->station, f[11], fl[11]);
     return 0;
 }
+
+static bool digits_at(const char *s, size_t len, size_t at, size_t n, int *v)
+{
+    if (at + n > len)
+        return false;
+    int x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(s[at + i]))
+            return false;
+        x = x * 10 + (s[at + i] - '0');
+    }
+    *v = x;
+    return true;
+}
+
+int64_t lo_prefix_time_parse(const char *s, size_t len)
+{
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == ',' || s[len - 1] == '\t' || s[len - 1] == ';' ||
+                       s[len - 1] == '|'))
+        len--;
+    while (len > 0 && (s[0] == ' ' || s[0] == '\t'))
+        s++, len--;
+    if (len == 0)
+        return LO_TIME_NONE;
+    if (len >= 19 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == ' ') && s[13] == ':' && s[16] == ':') {
+        int y, mo, d, h, mi, se;
+        if (!digits_at(s, len, 0, 4, &y) || !digits_at(s, len, 5, 2, &mo) || !digits_at(s, len, 8, 2, &d) ||
+            !digits_at(s, len, 11, 2, &h) || !digits_at(s, len, 14, 2, &mi) || !digits_at(s, len, 17, 2, &se))
+            return LO_TIME_NONE;
+        if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+            return LO_TIME_NONE;
+        size_t i = 19;
+        int64_t ms = 0;
+        if (i < len && s[i] == '.') {
+            int64_t scale = 100;
+            for (i++; i < len && is_digit(s[i]); i++) {
+                ms += (s[i] - '0') * scale;
+                scale /= 10;
+            }
+        }
+        /* Only UTC: "Z", "+00:00", "+0000" or nothing. */
+        if (i < len && s[i] == 'Z')
+            i++;
+        else if (i + 6 <= len && (!memcmp(s + i, "+00:00", 6)))
+            i += 6;
+        else if (i + 5 <= len && (!memcmp(s + i, "+0000", 5)))
+            i += 5;
+        if (i != len)
+            return LO_TIME_NONE;
+        return lo_utc_to_ms(y, mo, d, h, mi, se) + ms;
+    }
+    int64_t t = parse_epoch(s, len);
+    /* Plausible receive times only (1990 .. 2100), so that a line number or a
+     * counter before the sentence is not read as a time. */
+    if (t != LO_TIME_NONE && (t < 631152000000LL || t > 4102444800000LL))
+        return LO_TIME_NONE;
+    return t;
+}

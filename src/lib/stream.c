@@ -37,6 +37,7 @@ struct lo_stream {
     /* Partial line carried between lo_stream_feed calls. */
     size_t line_len;
     bool overlong;
+    bool cr_pending; /* the last read ended with CR: skip a first LF */
     char line[LO_MAX_LINE + 1];
     /* Context from a tag block alone on a line or a $PGHP header: applies to the
      * next AIS sentence. */
@@ -353,6 +354,17 @@ void lo_stream_feed_line(lo_stream *s, const char *line, size_t len)
         return;
     }
     size_t pos = 0;
+    int64_t prefix_time = LO_TIME_NONE;
+    if (line[0] != '!' && line[0] != '$' && line[0] != '\\') {
+        /* A logger's receive time before the sentence: "2021-06-01 12:00:00 !AIVDM,...". */
+        size_t k = 1;
+        while (k < len && k < 64 && line[k] != '!' && line[k] != '\\')
+            k++;
+        if (k < len && k < 64 && (line[k] == '\\' || is_ais_sentence(line + k, len - k))) {
+            prefix_time = lo_prefix_time_parse(line, k);
+            pos = k;
+        }
+    }
     while (pos < len) {
         lo_tagblock tb = empty_tb;
         bool from_pending = false;
@@ -361,6 +373,8 @@ void lo_stream_feed_line(lo_stream *s, const char *line, size_t len)
             s->have_pending = false;
             from_pending = true;
         }
+        if (prefix_time != LO_TIME_NONE && tb.time_ms == LO_TIME_NONE)
+            tb.time_ms = prefix_time;
         if (line[pos] == '\\') {
             size_t used = 0;
             lo_reject why = LO_REJECT_NONE;
@@ -447,6 +461,10 @@ void lo_stream_feed(lo_stream *s, const char *data, size_t len)
 {
     s->stats.bytes += len;
     const char *p = data, *end = data + len;
+    /* The LF of a CRLF split between two reads ends no new line. */
+    if (s->cr_pending && len > 0 && data[0] == '\n')
+        p++;
+    s->cr_pending = false;
     while (p < end) {
         const char *q = line_end(p, end);
         size_t n = (size_t)((q ? q : end) - p);
@@ -482,6 +500,8 @@ void lo_stream_feed(lo_stream *s, const char *data, size_t len)
         /* CRLF is one terminator; a lone CR or LF is one too. */
         if (*q == '\r' && q + 1 < end && q[1] == '\n')
             q++;
+        else if (*q == '\r' && q + 1 == end)
+            s->cr_pending = true;
         p = q + 1;
     }
 }

@@ -299,6 +299,41 @@ static void line_framing(void **state)
     assert_int_equal(st.rejects, 0);
 }
 
+static void logger_prefixes(void **state)
+{
+    (void)state;
+    /* Loggers often write the receive time before the sentence. */
+    tu_run *r = tu_decode_text("2021-06-01T12:00:00.250Z " GOOD "\n"
+                               "2021-06-01 12:00:01," GOOD "\n"
+                               "1622548802.5\t" GOOD "\n"
+                               "1622548803000;" GOOD "\n"
+                               "17 " GOOD "\n"); /* a counter, not a time */
+    assert_int_equal(r->nrejects, 0);
+    assert_int_equal(r->nmsgs, 5);
+    assert_true(r->msgs[0].meta.rx_time_ms == 1622548800250LL);
+    assert_true(r->msgs[1].meta.rx_time_ms == 1622548801000LL);
+    assert_true(r->msgs[2].meta.rx_time_ms == 1622548802500LL);
+    assert_true(r->msgs[3].meta.rx_time_ms == 1622548803000LL);
+    assert_true(r->msgs[4].meta.rx_time_ms == LO_TIME_NONE);
+    tu_free(r);
+    /* Text that is not a sentence stays a reject. */
+    check_reject("hello !world", LO_REJECT_NOT_NMEA);
+    assert_true(lo_prefix_time_parse("2021-06-01T12:00:00+02:00", 25) == LO_TIME_NONE);
+}
+
+static void crlf_split_between_reads(void **state)
+{
+    (void)state;
+    /* Line numbers stay right when a CRLF is cut between two reads. */
+    lo_stream *s = lo_stream_create(NULL, "split");
+    const char *a = GOOD "\r", *b = "\nbad line\n";
+    lo_stream_feed(s, a, strlen(a));
+    lo_stream_feed(s, b, strlen(b));
+    lo_stream_finish(s);
+    assert_int_equal(lo_stream_stats(s)->lines, 2);
+    lo_stream_destroy(s);
+}
+
 static void sentinels_and_escaping(void **state)
 {
     (void)state;
@@ -375,6 +410,7 @@ int main(void)
         cmocka_unit_test(multi_sentence),       cmocka_unit_test(tag_blocks),
         cmocka_unit_test(trailers_and_headers), cmocka_unit_test(line_framing),
         cmocka_unit_test(sentinels_and_escaping), cmocka_unit_test(reassembly_is_bounded),
+        cmocka_unit_test(logger_prefixes),      cmocka_unit_test(crlf_split_between_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
