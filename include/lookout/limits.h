@@ -31,4 +31,15 @@
 /* Bytes of decoded text per message (all text fields together, NUL included). */
 #define LO_MAX_TEXT 512
 
+/* Vessel tracker (tracker.c). The table holds at most this many vessels (the
+ * longest-silent is evicted beyond the configured cap); 2^26 is far above the
+ * ~1 million MMSIs heard worldwide in a year and keeps record indexes in 32 bits. */
+#define LO_TRACK_MAX_VESSELS (1u << 26)
+/* Recent message fingerprints kept per vessel to drop duplicates. A Class A ship
+ * at speed reports every 2 s, plus static data: 8 covers a 10 s window. */
+#define LO_TRACK_DEDUP_SLOTS 8
+/* Track segments kept open per MMSI (two or three transmitters sharing one MMSI,
+ * plus an outlier); the least recently extended is closed beyond this. */
+#define LO_TRACK_OPEN_SEGMENTS 4
+
 #endif

@@ -11,8 +11,9 @@
  *
  * Units: positions in microdegrees (int32), speed in 1/10 knot (1023 = n/a),
  * course in 1/10 degree (3600 = n/a), heading in degrees (511 = n/a), times in
- * ms since the Unix epoch. (STATUS: interface agreed; implementation in
- * src/lib/tracker.c.) */
+ * ms since the Unix epoch. Types 9 and 27 send whole knots and type 27 whole
+ * degrees; they are converted to these units. docs/tracking.md explains the
+ * rules (duplicates, segments, identity); docs/time.md the report time. */
 #ifndef LOOKOUT_TRACKER_H
 #define LOOKOUT_TRACKER_H
 
@@ -59,7 +60,9 @@ typedef struct lo_track_point {
     char station[LO_MAX_STATION];
 } lo_track_point;
 
-/* What the vessel says it is (latest values; "" / 0 when never heard). */
+/* What the vessel says it is (latest values; "" / 0 when never heard). A value
+ * sent as "not available" (empty text, IMO 0, ship type 0, all four dimensions
+ * 0) never replaces a known one. */
 typedef struct lo_identity {
     uint32_t imo;
     char name[35];        /* type 5/19/24A name, or type 21 name with extension */
@@ -77,7 +80,9 @@ typedef enum lo_identity_field {
     LO_ID_NAME, LO_ID_CALLSIGN, LO_ID_IMO, LO_ID_SHIP_TYPE, LO_ID_DIMENSIONS,
 } lo_identity_field;
 
-/* A change of name, call sign, IMO, ship type or dimensions. */
+/* A change of name, call sign, IMO, ship type or dimensions. The first value
+ * heard for a field is reported too, with old_value "" (so that a listener
+ * sees the whole history). */
 typedef struct lo_identity_change {
     uint32_t mmsi;
     int64_t time_ms;
@@ -90,51 +95,89 @@ typedef struct lo_vessel {
     lo_station_kind kind;
     const char *flag_iso2; /* from the MID, NULL when unallocated */
     int64_t first_seen_ms, last_seen_ms;
-    uint64_t reports;      /* accepted (non-duplicate) reports of any type */
-    uint64_t duplicates;   /* reports dropped as repeats of one already counted */
+    uint64_t reports;      /* accepted (non-duplicate) messages of any type */
+    uint64_t duplicates;   /* messages dropped as repeats of one already counted */
+    uint32_t types_seen;   /* bit n set: a message of type n was heard */
     bool has_position;
-    lo_track_point last;   /* last accepted position */
+    lo_track_point last;   /* latest accepted position (by time) */
     uint32_t segments;     /* segments so far */
     lo_identity id;
     uint8_t aid_type;      /* type 21 */
     bool virtual_aid;
 } lo_vessel;
 
+/* A zero field means "the default"; NULL config = all defaults. */
 typedef struct lo_tracker_config {
-    uint32_t max_vessels;       /* default 1,000,000; the longest-silent is evicted */
-    int64_t dedup_window_ms;    /* same payload again within this: duplicate (default 10 s) */
+    uint32_t max_vessels;       /* default 1,000,000 (at most LO_TRACK_MAX_VESSELS);
+                                   the longest-silent is evicted */
+    int64_t dedup_window_ms;    /* same content again within this: duplicate
+                                   (default 10 s; negative: no duplicate removal) */
     double max_speed_kn;        /* implied speed that splits a segment (default 25 kn, GFW) */
-    double noise_m;             /* distance always allowed between reports (default 1852 m?) */
+    double noise_m;             /* distance always allowed between reports
+                                   (default 1852 m; negative: none) */
+    int64_t max_gap_ms;         /* a segment silent longer than this is closed
+                                   (default 24 h, GFW max_hours) */
+    uint32_t hash_seed;         /* mixes MMSIs into the hash table; give a random
+                                   value when the input may be hostile */
 } lo_tracker_config;
 
+/* Callbacks see records valid only during the call. For one message they come
+ * in this order: on_evict (when a new vessel needs the place of the
+ * longest-silent one), on_vessel, on_identity (each change), on_point. */
 typedef struct lo_tracker_callbacks {
     void *ctx;
     void (*on_point)(void *ctx, const lo_vessel *v, const lo_track_point *p);
     void (*on_identity)(void *ctx, const lo_vessel *v, const lo_identity_change *c);
-    void (*on_vessel)(void *ctx, const lo_vessel *v); /* static data or state changed */
+    /* The vessel was first heard, or its static or voyage data changed
+     * (identity, destination, ETA, draught, AtoN type). Not for positions. */
+    void (*on_vessel)(void *ctx, const lo_vessel *v);
     void (*on_evict)(void *ctx, const lo_vessel *v);
 } lo_tracker_callbacks;
 
+/* Counts over the tracker's life. */
+typedef struct lo_tracker_stats {
+    uint64_t messages;        /* lo_tracker_update calls with a message */
+    uint64_t reports;         /* taken (not duplicates) */
+    uint64_t duplicates;
+    uint64_t points;          /* positions accepted (on_point calls) */
+    uint64_t no_position;     /* position reports with lat 91 / lon 181 (not available) */
+    uint64_t bad_position;    /* impossible positions (|lat| > 90, |lon| > 180) */
+    uint64_t zero_position;   /* exactly 0,0: a receiver without a fix */
+    uint64_t segments;        /* segments opened */
+    uint64_t identity_changes;
+    uint64_t evicted;
+    uint32_t vessels, peak_vessels;
+} lo_tracker_stats;
+
 typedef struct lo_tracker lo_tracker;
 
-/* NULL config = defaults. */
+/* NULL config = defaults; cb may be NULL. NULL when out of memory. */
 lo_tracker *lo_tracker_create(const lo_tracker_config *cfg, const lo_tracker_callbacks *cb);
+/* Frees everything; on_evict is not called. */
 void lo_tracker_destroy(lo_tracker *t);
 
-/* Merge one decoded message heard at time_ms. Returns 1 when it was taken,
- * 0 when it was a duplicate or carried nothing for the picture (e.g. type 8
- * weather), or a negative lo_err. */
+/* Merge one decoded message heard at time_ms (see lo_report_time when the feed
+ * has no time). Every message counts as hearing its source MMSI, whatever its
+ * type. Returns 1 when it was taken, 0 when it was a duplicate, or a negative
+ * lo_err (LO_E_INVAL for a NULL argument or time_ms == LO_TIME_NONE,
+ * LO_E_NOMEM). */
 int lo_tracker_update(lo_tracker *t, const lo_message *m, int64_t time_ms);
 
+/* The vessel's record, valid until the next lo_tracker_update; NULL when unknown. */
 const lo_vessel *lo_tracker_get(const lo_tracker *t, uint32_t mmsi);
 uint32_t lo_tracker_count(const lo_tracker *t);
-/* Visit every vessel (unspecified order); stop when fn returns non-zero. */
+/* Visit every vessel, from the longest silent to the most recently heard;
+ * stop when fn returns non-zero (and return that value). */
 int lo_tracker_each(const lo_tracker *t, int (*fn)(void *ctx, const lo_vessel *v), void *ctx);
+const lo_tracker_stats *lo_tracker_get_stats(const lo_tracker *t);
 
 /* The time of a report when the feed gave none: the running clock of the input
  * (the last known receive time, or start_ms) moved to the report's UTC second
- * (types 1-3, 9, 18, 19, 27 carry it), never backwards by more than 30 s.
- * docs/time.md states the rule. */
+ * (types 1-3, 4, 9, 11, 18, 19 and 21 carry it; 60-63 mean none), never more
+ * than 30 s back or forward. Without a clock (clock_ms == LO_TIME_NONE), a
+ * type 4 or 11 base station report gives its full UTC time when valid;
+ * anything else gives LO_TIME_NONE. The caller keeps the clock (e.g. the
+ * largest time so far). docs/time.md states the rule. */
 int64_t lo_report_time(const lo_message *m, int64_t clock_ms);
 
 #endif
