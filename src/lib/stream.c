@@ -462,7 +462,9 @@ void lo_stream_feed(lo_stream *s, const char *data, size_t len)
     s->stats.bytes += len;
     const char *p = data, *end = data + len;
     /* The LF of a CRLF split between two reads ends no new line. */
-    if (s->cr_pending && len > 0 && data[0] == '\n')
+    if (len == 0)
+        return; /* an empty read keeps a pending CR pending */
+    if (s->cr_pending && data[0] == '\n')
         p++;
     s->cr_pending = false;
     while (p < end) {

@@ -68,7 +68,7 @@ found=0
 for f in "$DATA"/*; do
     [ -f "$f" ] || continue
     case $f in
-    *.md | *.json | *.csv | *.tsv) continue ;;
+    *.md | *.json | *.jsonl | *.geojson | *.csv | *.tsv | *.db) continue ;;
     esac
     found=1
     base=$(basename "$f")
