@@ -644,8 +644,8 @@ static uint32_t assign_segment(lo_tracker *t, rec *r, const lo_track_point *p)
 
 /* 1/10000 minute -> microdegrees, rounded (x * 100 / 60). */
 static inline int32_t min4_udeg(int64_t raw) { return (int32_t)((raw * 5 + (raw >= 0 ? 1 : -1)) / 3); }
-/* 1/10 minute -> microdegrees (x * 100000 / 60). */
-static inline int32_t min1_udeg(int64_t raw) { return (int32_t)((raw * 50000 + (raw >= 0 ? 1 : -1)) / 3); }
+/* 1/10 minute -> microdegrees (x * 1000000 / 600). */
+static inline int32_t min1_udeg(int64_t raw) { return (int32_t)((raw * 5000 + (raw >= 0 ? 1 : -1)) / 3); }
 
 /* Reads the position of a position report into p. Returns true when it is one. */
 static bool read_position(lo_tracker *t, const lo_message *m, const fmap *f, lo_track_point *p)
