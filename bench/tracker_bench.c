@@ -3,7 +3,7 @@
  *   lookout_tracker_bench [-r ROUNDS] [-m MIN_MESSAGES] FILE...
  *
  * Decodes the files once into memory (times from tag blocks, $PGHP headers or
- * trailers; lo_report_time when the feed has none), then feeds the decoded
+ * trailers; lo_report_clock when the feed has none), then feeds the decoded
  * messages to a fresh tracker again and again until at least MIN_MESSAGES
  * (default 2,000,000) have gone through, each pass shifted one day later so that
  * passes are not duplicates of each other. Prints messages/s of the tracker
@@ -23,22 +23,17 @@ typedef struct ctx {
     lo_message *msgs;
     int64_t *times;
     size_t n, cap;
-    int64_t clock;
+    lo_report_clock clock;
     lo_tracker *trk; /* when set, messages go straight to it */
     lo_message one;
 } ctx;
 
+/* Receive time, else the report clock's time; before the clock knows the
+ * time (no receive or base station time yet), an arbitrary start. */
 static int64_t message_time(ctx *c, const lo_message *m)
 {
-    int64_t t = m->meta.rx_time_ms;
-    if (t == LO_TIME_NONE) {
-        t = lo_report_time(m, c->clock);
-        if (t == LO_TIME_NONE)
-            t = c->clock == LO_TIME_NONE ? 1700000000000 : c->clock;
-    }
-    if (c->clock == LO_TIME_NONE || t > c->clock)
-        c->clock = t;
-    return t;
+    int64_t t = lo_report_clock_time(&c->clock, m);
+    return t == LO_TIME_NONE ? 1700000000000 : t;
 }
 
 static void on_payload(void *vc, const lo_payload *p)
@@ -133,7 +128,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [-r ROUNDS] [-m MIN_MESSAGES] FILE...\n", argv[0]);
         return 2;
     }
-    ctx c = {.clock = LO_TIME_NONE};
+    ctx c = {0};
+    lo_report_clock_init(&c.clock, LO_TIME_NONE);
     feed_files(&c, argv + a, argc - a);
     if (!c.n) {
         fprintf(stderr, "no messages decoded\n");
@@ -167,7 +163,8 @@ int main(int argc, char **argv)
            (unsigned long long)st.bad_position, (unsigned long long)st.zero_position);
 
     /* Whole path once: bytes -> stream -> decode -> tracker. */
-    ctx d = {.clock = LO_TIME_NONE, .trk = lo_tracker_create(NULL, NULL)};
+    ctx d = {.trk = lo_tracker_create(NULL, NULL)};
+    lo_report_clock_init(&d.clock, LO_TIME_NONE);
     double t0 = now_s();
     feed_files(&d, argv + a, argc - a);
     double dt = now_s() - t0;

@@ -172,12 +172,39 @@ int lo_tracker_each(const lo_tracker *t, int (*fn)(void *ctx, const lo_vessel *v
 const lo_tracker_stats *lo_tracker_get_stats(const lo_tracker *t);
 
 /* The time of a report when the feed gave none: the running clock of the input
- * (the last known receive time, or start_ms) moved to the report's UTC second
- * (types 1-3, 4, 9, 11, 18, 19 and 21 carry it; 60-63 mean none), never more
- * than 30 s back or forward. Without a clock (clock_ms == LO_TIME_NONE), a
- * type 4 or 11 base station report gives its full UTC time when valid;
- * anything else gives LO_TIME_NONE. The caller keeps the clock (e.g. the
- * largest time so far). docs/time.md states the rule. */
+ * moved to the report's UTC second (types 1-3, 4, 9, 11, 18, 19 and 21 carry
+ * it; 60-63 mean none), never more than 30 s back or forward. Without a clock
+ * (clock_ms == LO_TIME_NONE), a type 4 or 11 base station report gives its
+ * full UTC time when valid; anything else gives LO_TIME_NONE. A report without
+ * a second gets clock_ms. lo_report_clock keeps the clock; docs/time.md states
+ * the rule. */
 int64_t lo_report_time(const lo_message *m, int64_t clock_ms);
+
+/* The running clock of one input for lo_report_time. The largest time so far
+ * would be a bad clock: every report with a wrong second pushes it forward, and
+ * on real feeds (AISHub) it runs hours ahead within minutes. This one follows
+ * the receive time when a message has one; otherwise it is the median of the
+ * last LO_CLOCK_REPORTS report times, and (unless the user gave the start) it
+ * jumps to the median of the last LO_CLOCK_BASES base station times when that is
+ * more than 30 s away (a gap in the feed, a start far off). Caller-allocated,
+ * initialised in place; no allocation. */
+#define LO_CLOCK_REPORTS 31
+#define LO_CLOCK_BASES 5
+typedef struct lo_report_clock {
+    int64_t now;                      /* the clock; LO_TIME_NONE until known */
+    bool fixed_start;                 /* the user gave the start: base stations do not move it */
+    uint8_t nrecent, next, nbase, next_base;
+    int64_t recent[LO_CLOCK_REPORTS]; /* last report times, as a ring */
+    int64_t sorted[LO_CLOCK_REPORTS]; /* the same, sorted */
+    int64_t base[LO_CLOCK_BASES];     /* last base station times, as a ring */
+} lo_report_clock;
+
+/* start_ms: the user's start time, or LO_TIME_NONE to start at the first
+ * receive time or valid base station time. */
+void lo_report_clock_init(lo_report_clock *c, int64_t start_ms);
+/* The time of m: its receive time when it has one, else lo_report_time from
+ * the clock; then the clock moves as above. LO_TIME_NONE while the clock is not
+ * known (no start, and no receive or base station time yet). */
+int64_t lo_report_clock_time(lo_report_clock *c, const lo_message *m);
 
 #endif

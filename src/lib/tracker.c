@@ -97,39 +97,135 @@ static int64_t ymdhms_ms(int64_t v)
     return lo_utc_to_ms(year, month, day, hour, minute, second);
 }
 
-int64_t lo_report_time(const lo_message *m, int64_t clock_ms)
+/* The UTC second a report carries (0-59), or -1; *full receives the whole
+ * time of a type 4 / 11 report when it is valid, else LO_TIME_NONE. */
+static int report_second(const lo_message *m, int64_t *full)
 {
-    if (!m)
-        return clock_ms;
-    int64_t second = 60;
+    *full = LO_TIME_NONE;
     switch (m->type) {
-    case 1: case 2: case 3: case 9: case 18: case 19: case 21:
-        second = lo_message_int(m, "second", 60);
-        break;
+    case 1: case 2: case 3: case 9: case 18: case 19: case 21: {
+        int64_t s = lo_message_int(m, "second", 60);
+        return s >= 0 && s < 60 ? (int)s : -1;
+    }
     case 4: case 11: {
         int64_t ts = lo_message_int(m, "timestamp", LO_ABSENT);
         if (ts == LO_ABSENT)
-            break;
-        int64_t full = ymdhms_ms(ts);
-        if (clock_ms == LO_TIME_NONE)
-            return full;
-        if (full != LO_TIME_NONE)
-            second = ts & 63;
-        break;
+            return -1;
+        *full = ymdhms_ms(ts);
+        return *full == LO_TIME_NONE ? -1 : (int)(ts & 63);
     }
     default:
-        break;
+        return -1;
     }
-    if (clock_ms == LO_TIME_NONE || second < 0 || second > 59)
-        return clock_ms;
+}
+
+/* clock_ms moved to second: the time with that second nearest to it. */
+static int64_t at_second(int64_t clock_ms, int second)
+{
     int64_t minute = clock_ms / 60000 * 60000;
     if (minute > clock_ms) /* floor for times before 1970 */
         minute -= 60000;
-    int64_t t = minute + second * 1000;
+    int64_t t = minute + (int64_t)second * 1000;
     if (t < clock_ms - 30000)
         t += 60000;
     else if (t >= clock_ms + 30000)
         t -= 60000;
+    return t;
+}
+
+int64_t lo_report_time(const lo_message *m, int64_t clock_ms)
+{
+    if (!m)
+        return clock_ms;
+    int64_t full;
+    int second = report_second(m, &full);
+    if (clock_ms == LO_TIME_NONE)
+        return full;
+    return second < 0 ? clock_ms : at_second(clock_ms, second);
+}
+
+/* Median clock (lo_report_clock): simulated on the DMA sample (times known
+ * from $PGHP, hidden from the clock), the report time is within 3 s of the
+ * receive time for 90 % of reports and never 30 s off; on the AISHub sample
+ * (3 min 17 s by its base stations) it ends within 1 s of the last base station
+ * time, where the largest-time-so-far clock ends 13 hours ahead. */
+void lo_report_clock_init(lo_report_clock *c, int64_t start_ms)
+{
+    memset(c, 0, sizeof *c);
+    c->now = start_ms;
+    c->fixed_start = start_ms != LO_TIME_NONE;
+}
+
+static int64_t median_of(const int64_t *v, unsigned n)
+{
+    int64_t tmp[LO_CLOCK_BASES];
+    memcpy(tmp, v, n * sizeof *v);
+    for (unsigned i = 1; i < n; i++) /* insertion sort: at most 5 values */
+        for (unsigned j = i; j > 0 && tmp[j - 1] > tmp[j]; j--) {
+            int64_t x = tmp[j];
+            tmp[j] = tmp[j - 1];
+            tmp[j - 1] = x;
+        }
+    return tmp[n / 2];
+}
+
+/* Index of the first sorted value >= x. */
+static unsigned lower_bound(const int64_t *v, unsigned n, int64_t x)
+{
+    unsigned lo = 0, hi = n;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void clock_push(lo_report_clock *c, int64_t t)
+{
+    if (c->nrecent == LO_CLOCK_REPORTS) { /* the oldest leaves the sorted copy */
+        unsigned k = lower_bound(c->sorted, c->nrecent, c->recent[c->next]);
+        memmove(c->sorted + k, c->sorted + k + 1, (c->nrecent - k - 1) * sizeof *c->sorted);
+        c->nrecent--;
+    }
+    unsigned k = lower_bound(c->sorted, c->nrecent, t);
+    memmove(c->sorted + k + 1, c->sorted + k, (c->nrecent - k) * sizeof *c->sorted);
+    c->sorted[k] = t;
+    c->nrecent++;
+    c->recent[c->next] = t;
+    c->next = (uint8_t)((c->next + 1) % LO_CLOCK_REPORTS);
+    c->now = c->sorted[c->nrecent / 2];
+}
+
+int64_t lo_report_clock_time(lo_report_clock *c, const lo_message *m)
+{
+    if (!c || !m)
+        return LO_TIME_NONE;
+    if (m->meta.rx_time_ms != LO_TIME_NONE) {
+        c->now = m->meta.rx_time_ms;
+        c->nrecent = c->next = 0;
+        return c->now;
+    }
+    int64_t full;
+    int second = report_second(m, &full);
+    if (full != LO_TIME_NONE && !c->fixed_start) {
+        c->base[c->next_base] = full;
+        c->next_base = (uint8_t)((c->next_base + 1) % LO_CLOCK_BASES);
+        if (c->nbase < LO_CLOCK_BASES)
+            c->nbase++;
+        int64_t med = median_of(c->base, c->nbase);
+        int64_t off = c->now == LO_TIME_NONE ? 0 : med - c->now;
+        if (c->now == LO_TIME_NONE || (c->nbase >= 3 && (off > 30000 || off < -30000))) {
+            c->now = med;
+            c->nrecent = c->next = 0;
+        }
+    }
+    if (c->now == LO_TIME_NONE || second < 0)
+        return c->now;
+    int64_t t = at_second(c->now, second);
+    clock_push(c, t);
     return t;
 }
 
