@@ -155,6 +155,8 @@ int main(int argc, char **argv)
     }
     printf("messages decoded: %zu; passes: %zu (%zu tracker updates per round)\n", c.n, passes, passes * c.n);
     printf("tracker only:             %.0f messages/s (best of %d)\n", best, rounds);
+    printf("  memory held by the tracker: %.1f MB for %u vessels (%.0f bytes per vessel)\n", st.memory_bytes / 1e6,
+           st.vessels, (double)st.memory_bytes / st.vessels);
     printf("  last round: vessels %u, reports %llu, duplicates %llu, points %llu, segments %llu, identity "
            "changes %llu, no position %llu, bad %llu, 0/0 %llu\n",
            st.vessels, (unsigned long long)st.reports, (unsigned long long)st.duplicates,

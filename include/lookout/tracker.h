@@ -147,6 +147,8 @@ typedef struct lo_tracker_stats {
     uint64_t identity_changes;
     uint64_t evicted;
     uint32_t vessels, peak_vessels;
+    uint64_t memory_bytes;    /* held now: vessel records (allocated 4096 at a time)
+                                 and hash buckets */
 } lo_tracker_stats;
 
 typedef struct lo_tracker lo_tracker;

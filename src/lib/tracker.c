@@ -314,6 +314,8 @@ typedef struct rec {
     seg_end seg[LO_TRACK_OPEN_SEGMENTS];
 } rec;
 
+_Static_assert(sizeof(rec) <= 512, "a vessel record stays under 512 bytes (docs/tracking.md)");
+
 /* Records live in chunks that never move, so pointers stay valid as the table
  * grows; a record index is 1-based (0 means none). */
 #define CHUNK_SHIFT 12
@@ -395,6 +397,7 @@ static void rehash_step(lo_tracker *t, uint32_t nbuckets)
         t->tab[0][t->rehash_pos] = 0;
     }
     if (t->rehash_pos == size0) {
+        t->stats.memory_bytes -= (uint64_t)size0 * sizeof *t->tab[0];
         free(t->tab[0]);
         t->tab[0] = t->tab[1];
         t->mask[0] = t->mask[1];
@@ -415,6 +418,7 @@ static void maybe_grow(lo_tracker *t)
         return;
     t->tab[1] = tab;
     t->mask[1] = size - 1;
+    t->stats.memory_bytes += (uint64_t)size * sizeof *tab;
     t->rehash_pos = 0;
     t->rehashing = true;
 }
@@ -475,6 +479,7 @@ static uint32_t new_record(lo_tracker *t, uint32_t mmsi)
             if (!chunk)
                 return 0;
             t->chunks[t->nchunks++] = chunk;
+            t->stats.memory_bytes += CHUNK_RECS * sizeof *chunk;
         }
         i = ++t->used;
         t->stats.vessels++;
@@ -547,6 +552,7 @@ lo_tracker *lo_tracker_create(const lo_tracker_config *cfg, const lo_tracker_cal
         lo_tracker_destroy(t);
         return NULL;
     }
+    t->stats.memory_bytes = sizeof *t + t->max_chunks * sizeof *t->chunks + HASH_MIN_BUCKETS * sizeof *t->tab[0];
     return t;
 }
 
