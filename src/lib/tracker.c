@@ -122,6 +122,8 @@ static int report_second(const lo_message *m, int64_t *full)
 /* clock_ms moved to second: the time with that second nearest to it. */
 static int64_t at_second(int64_t clock_ms, int second)
 {
+    if (clock_ms > INT64_MAX - 120000 || clock_ms < INT64_MIN + 120000)
+        return clock_ms; /* no minute to move within */
     int64_t minute = clock_ms / 60000 * 60000;
     if (minute > clock_ms) /* floor for times before 1970 */
         minute -= 60000;
@@ -594,6 +596,15 @@ int lo_tracker_each(const lo_tracker *t, int (*fn)(void *ctx, const lo_vessel *v
     return 0;
 }
 
+/* a - b, saturated (times come from input and may be anything). */
+static int64_t time_diff(int64_t a, int64_t b)
+{
+    int64_t d;
+    if (__builtin_sub_overflow(a, b, &d))
+        return a > b ? INT64_MAX : INT64_MIN;
+    return d;
+}
+
 /* ---- duplicates --------------------------------------------------------------- */
 
 /* Fingerprint of a message's content: its bits with the repeat indicator masked
@@ -628,16 +639,19 @@ static uint32_t fingerprint(const lo_message *m)
     return (uint32_t)h;
 }
 
+/* A fingerprint's time is kept in 32 bits; it is at most last_seen_ms, so its
+ * full value is last_seen_ms less the (wrapping) 32-bit difference. */
 static bool seen_recently(const lo_tracker *t, const rec *r, uint32_t fp, int64_t time_ms)
 {
-    uint32_t now = (uint32_t)time_ms;
+    int64_t last = r->v.last_seen_ms;
+    if (time_diff(time_ms, last) > t->cfg.dedup_window_ms)
+        return false; /* later than anything remembered */
     for (unsigned k = 0; k < r->nfp; k++) {
         if (r->fp[k] != fp)
             continue;
-        int64_t d = (int32_t)(now - r->fp_time[k]);
-        if (d < 0)
-            d = -d;
-        if (d <= t->cfg.dedup_window_ms)
+        int64_t when = time_diff(last, (int64_t)(uint32_t)((uint32_t)last - r->fp_time[k]));
+        int64_t d = time_diff(time_ms, when);
+        if (d >= -t->cfg.dedup_window_ms && d <= t->cfg.dedup_window_ms)
             return true;
     }
     return false;
@@ -699,7 +713,7 @@ static uint32_t assign_segment(lo_tracker *t, rec *r, const lo_track_point *p)
         }
         if (s->time_ms < r->seg[stalest].time_ms || !r->seg[stalest].id)
             stalest = k;
-        int64_t dt = p->time_ms - s->time_ms;
+        int64_t dt = time_diff(p->time_ms, s->time_ms);
         if (dt > t->cfg.max_gap_ms) { /* silent too long: closed */
             s->id = 0;
             if (empty < 0)
@@ -707,7 +721,7 @@ static uint32_t assign_segment(lo_tracker *t, rec *r, const lo_track_point *p)
             continue;
         }
         if (dt < 0)
-            dt = -dt;
+            dt = dt == INT64_MIN ? INT64_MAX : -dt;
         if (dt > t->cfg.max_gap_ms)
             continue;
         double kn = usable_speed_kn(p->speed);

@@ -1136,6 +1136,75 @@ static void test_each(void **state)
     free_tracker(&s);
 }
 
+/* Hostile input: random message bits of every type and length, random MMSIs
+ * from a small and a large range, times anywhere in int64 (a forged tag block
+ * can say anything), into a small table. Nothing may crash or trip the
+ * sanitizers, and the counts must stay consistent. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static void test_hostile_input(void **state)
+{
+    (void)state;
+    seen s;
+    lo_tracker_config cfg = {.max_vessels = 300, .hash_seed = 12345};
+    lo_tracker *t = new_tracker(&s, &cfg);
+    lo_report_clock clock;
+    lo_report_clock_init(&clock, LO_TIME_NONE);
+    lo_message m;
+    uint8_t bits[LO_MAX_PAYLOAD_BYTES];
+    unsigned decoded = 0;
+    int64_t now = 1700000000000LL;
+    for (int i = 0; i < 200000; i++) {
+        for (size_t k = 0; k < sizeof bits; k++)
+            bits[k] = (uint8_t)rnd();
+        unsigned type = 1 + (unsigned)(rnd() % 27);
+        uint32_t mmsi = rnd() % 4 ? (uint32_t)(rnd() % 2000) : (uint32_t)(rnd() & 0x3FFFFFFF);
+        bits[0] = (uint8_t)(type << 2 | (bits[0] & 3));
+        bits[1] = (uint8_t)(mmsi >> 22);
+        bits[2] = (uint8_t)(mmsi >> 14);
+        bits[3] = (uint8_t)(mmsi >> 6);
+        bits[4] = (uint8_t)((mmsi << 2) | (bits[4] & 3));
+        uint32_t nbits = 38 + (uint32_t)(rnd() % (LO_MAX_PAYLOAD_BITS - 37));
+        if (rnd() % 2)
+            nbits = 38 + (uint32_t)(rnd() % 400);
+        lo_reject why;
+        if (lo_decode(bits, nbits, &m, &why))
+            continue;
+        decoded++;
+        memset(&m.meta, 0, sizeof m.meta);
+        m.meta.rx_time_ms = rnd() % 3 ? LO_TIME_NONE : now;
+        int64_t tm;
+        switch (rnd() % 6) {
+        case 0: tm = (int64_t)rnd(); break;
+        case 1: tm = INT64_MAX - (int64_t)(rnd() % 100000); break;
+        case 2: tm = INT64_MIN + 1 + (int64_t)(rnd() % 100000); break;
+        default: tm = now += (int64_t)(rnd() % 3000); break;
+        }
+        if (tm == LO_TIME_NONE)
+            tm++;
+        (void)lo_report_time(&m, (int64_t)rnd());
+        (void)lo_report_time(&m, INT64_MAX);
+        (void)lo_report_time(&m, INT64_MIN + 1);
+        (void)lo_report_clock_time(&clock, &m);
+        int rc = lo_tracker_update(t, &m, tm);
+        assert_true(rc == 0 || rc == 1);
+    }
+    const lo_tracker_stats *st = lo_tracker_get_stats(t);
+    assert_true(decoded > 10000);
+    assert_int_equal(st->messages, decoded);
+    assert_int_equal(st->reports + st->duplicates, st->messages);
+    assert_true(lo_tracker_count(t) <= 300);
+    assert_int_equal(st->points, s.points_all);
+    free_tracker(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1158,6 +1227,7 @@ int main(void)
         cmocka_unit_test(test_report_clock_start),
         cmocka_unit_test(test_eviction_at_cap),
         cmocka_unit_test(test_each),
+        cmocka_unit_test(test_hostile_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
