@@ -1,7 +1,8 @@
 /* fuzz_sentence.c - one line -> lo_sentence_parse, lo_tagblock_parse,
- * lo_trailer_parse, lo_pghp_parse: the stateless parsers of sentence.h, on the
- * whole input and at every place a sentence or tag block could start, checking
- * that what they return points inside the input and is in range. */
+ * lo_trailer_parse, lo_pghp_parse, lo_prefix_time_parse: the stateless parsers of
+ * sentence.h, on the whole input and at every place a sentence or tag block could
+ * start (with the text before it as a logger's time prefix), checking that what
+ * they return points inside the input and is in range. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -10,6 +11,15 @@
 
 static const lo_tagblock empty_tb = {.time_ms = LO_TIME_NONE};
 
+static void check_time(int64_t t)
+{
+    if (t != LO_TIME_NONE) {
+        char out[32];
+        lo_format_time(t, out);
+        FUZZ_CHECK(memchr(out, '\0', sizeof out) != NULL);
+    }
+}
+
 static void check_tagblock(const lo_tagblock *tb)
 {
     FUZZ_CHECK(memchr(tb->station, '\0', sizeof tb->station) != NULL);
@@ -17,11 +27,7 @@ static void check_tagblock(const lo_tagblock *tb)
         FUZZ_CHECK(tb->group_total >= 1 && tb->group_total <= 99);
         FUZZ_CHECK(tb->group_num >= 1 && tb->group_num <= tb->group_total);
     }
-    if (tb->time_ms != LO_TIME_NONE) {
-        char t[32];
-        lo_format_time(tb->time_ms, t);
-        FUZZ_CHECK(memchr(t, '\0', sizeof t) != NULL);
-    }
+    check_time(tb->time_ms);
 }
 
 /* A sentence at s (n bytes to the end of the input); returns bytes consumed or 0. */
@@ -66,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (i > 0 && s[i] != '!' && s[i] != '$' && s[i] != '\\')
             continue;
         starts++;
+        check_time(lo_prefix_time_parse(s, i));
         const char *p = s + i;
         size_t n = size - i;
         lo_tagblock tb = empty_tb;
@@ -95,5 +102,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lo_tagblock tb = empty_tb;
     lo_trailer_parse(s, size, &tb);
     check_tagblock(&tb);
+    check_time(lo_prefix_time_parse(s, size));
     return 0;
 }

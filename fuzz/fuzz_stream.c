@@ -153,20 +153,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             cut[j] = cut[j - 1];
             cut[j - 1] = t;
         }
-#if !LOOKOUT_FUZZ_STRICT_CRLF
-    /* Open finding (docs/fuzzing.md): an empty feed between the CR and the LF of a
-     * CRLF clears the stream's memory of the CR, and the LF ends an extra line.
-     * Until that is fixed, a second cut at such a place is dropped so the fuzzer
-     * can look past it; build with -DLOOKOUT_FUZZ_STRICT_CRLF=1 to check it. */
-    unsigned kept = 1;
-    for (unsigned i = 2; i <= ncut + 1; i++) {
-        bool crlf = cut[i] > 0 && cut[i] < size && in[cut[i] - 1] == '\r' && in[cut[i]] == '\n';
-        if (i <= ncut && crlf && cut[i] == cut[kept])
-            continue;
-        cut[++kept] = cut[i];
-    }
-    ncut = kept - 1;
-#endif
     run_start(&chunked, source, false, scaled);
     for (unsigned i = 0; i <= ncut; i++)
         lo_stream_feed(chunked.s, in + cut[i], cut[i + 1] - cut[i]);
