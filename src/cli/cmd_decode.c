@@ -33,7 +33,7 @@ typedef struct rec {
     uint64_t line;
     lo_meta meta;
 } rec;
-enum { REC_PAYLOAD, REC_REJECT };
+enum { REC_PAYLOAD, REC_REJECT, REC_MESSAGE };
 #define BATCH_BYTES (256u << 10)
 #define NBATCHES 8
 #define MAX_RAW_COPY 8192 /* raw text kept for the rejects file */
@@ -51,6 +51,8 @@ typedef struct decode_ctx {
     int nfiles;
     int read_rc;
     lo_stats dec;       /* counted by the decoding side */
+    lo_stats rdec;      /* counted by the reading side when it decodes */
+    lo_message rmsg;    /* the reading side's message */
     out_format format;
     lo_json_opts json;
     lo_csv *csv;
@@ -104,20 +106,25 @@ static void write_reject(decode_ctx *c, unsigned file, lo_reject why, const char
     fputc('\n', c->rejects);
 }
 
-/* The decoding side: one complete message. */
-static void consume_payload(decode_ctx *c, unsigned file, const uint8_t *bits, uint32_t nbits, const lo_meta *meta,
-                            const char *raw, size_t raw_len)
+/* Decode one complete message into m, counting into st. Returns false (after
+ * writing the reject, or queuing it) when it is rejected. */
+static bool decode_one(decode_ctx *c, lo_message *m, lo_stats *st, const uint8_t *bits, uint32_t nbits,
+                       lo_reject *why)
 {
-    lo_reject why;
-    if (lo_decode(bits, nbits, &c->msg, &why)) {
-        c->dec.reject[why]++;
-        c->dec.rejects++;
-        write_reject(c, file, why, raw, raw_len, meta->line);
-        return;
+    (void)c;
+    if (lo_decode(bits, nbits, m, why)) {
+        st->reject[*why]++;
+        st->rejects++;
+        return false;
     }
-    c->dec.decoded++;
-    c->dec.by_type[c->msg.type]++;
-    c->msg.meta = *meta;
+    st->decoded++;
+    st->by_type[m->type]++;
+    return true;
+}
+
+/* Write c->msg (decoded, with its meta) in the chosen format. */
+static void output_message(decode_ctx *c, unsigned file)
+{
     c->msg.meta.source = c->paths[file];
     if (c->format == OUT_NONE || !wanted(c, &c->msg))
         return;
@@ -130,6 +137,19 @@ static void consume_payload(decode_ctx *c, unsigned file, const uint8_t *bits, u
         return; /* cannot happen with 20 KB free; never write half a record */
     c->olen += (size_t)n;
     c->obuf[c->olen++] = '\n';
+}
+
+/* The decoding side: one complete message. */
+static void consume_payload(decode_ctx *c, unsigned file, const uint8_t *bits, uint32_t nbits, const lo_meta *meta,
+                            const char *raw, size_t raw_len)
+{
+    lo_reject why;
+    if (!decode_one(c, &c->msg, &c->dec, bits, nbits, &why)) {
+        write_reject(c, file, why, raw, raw_len, meta->line);
+        return;
+    }
+    c->msg.meta = *meta;
+    output_message(c, file);
 }
 
 /* Single thread: stream callbacks decode on the spot. */
@@ -179,9 +199,76 @@ static void queue_reject(void *ctx, lo_reject why, const char *raw, size_t len, 
     memcpy((char *)(r + 1), raw, len);
 }
 
+/* A decoded message travels compactly: its header, its used values, text and bits. */
+typedef struct rec_msg {
+    const lo_layout *layout, *app;
+    uint32_t mmsi;
+    uint16_t nbits, nvalues, ntext;
+    uint8_t type, repeat;
+} rec_msg;
+
+static void queue_decoded(decode_ctx *c, const lo_payload *p)
+{
+    lo_message *m = &c->rmsg;
+    lo_reject why;
+    if (!decode_one(c, m, &c->rdec, p->bits, p->nbits, &why)) {
+        if (!c->rejects)
+            return;
+        size_t len = p->raw_len > MAX_RAW_COPY ? MAX_RAW_COPY : p->raw_len;
+        rec *r = append(c, 0, len);
+        r->kind = REC_REJECT;
+        r->why = (uint8_t)why;
+        r->line = p->meta.line;
+        r->raw_len = (uint32_t)len;
+        memcpy((char *)(r + 1), p->raw, len);
+        return;
+    }
+    if (!wanted(c, m))
+        return;
+    size_t nv = m->nvalues * sizeof m->v[0], nbytes = (m->nbits + 7u) / 8u;
+    rec *r = append(c, sizeof(rec_msg) + nv + m->ntext + nbytes, 0);
+    r->kind = REC_MESSAGE;
+    r->meta = p->meta;
+    r->raw_len = 0;
+    rec_msg h = {.layout = m->layout, .app = m->app, .mmsi = m->mmsi, .nbits = m->nbits,
+                 .nvalues = m->nvalues, .ntext = m->ntext, .type = m->type, .repeat = m->repeat};
+    char *body = (char *)(r + 1);
+    memcpy(body, &h, sizeof h);
+    memcpy(body + sizeof h, m->v, nv);
+    memcpy(body + sizeof h + nv, m->text, m->ntext);
+    memcpy(body + sizeof h + nv + m->ntext, m->bits, nbytes);
+}
+
+static void consume_decoded(decode_ctx *c, const rec *r)
+{
+    const char *body = (const char *)(r + 1);
+    rec_msg h;
+    memcpy(&h, body, sizeof h);
+    lo_message *m = &c->msg;
+    m->layout = h.layout;
+    m->app = h.app;
+    m->mmsi = h.mmsi;
+    m->nbits = h.nbits;
+    m->nvalues = h.nvalues;
+    m->ntext = h.ntext;
+    m->type = h.type;
+    m->repeat = h.repeat;
+    size_t nv = h.nvalues * sizeof m->v[0], nbytes = (h.nbits + 7u) / 8u;
+    memcpy(m->v, body + sizeof h, nv);
+    memcpy(m->text, body + sizeof h + nv, h.ntext);
+    memcpy(m->bits, body + sizeof h + nv + h.ntext, nbytes);
+    memset(m->bits + nbytes, 0, 8);
+    m->meta = r->meta;
+    output_message(c, r->file);
+}
+
 static void queue_payload(void *ctx, const lo_payload *p)
 {
     decode_ctx *c = ctx;
+    if (c->format != OUT_NONE) { /* writing is the heavier half: decode here */
+        queue_decoded(c, p);
+        return;
+    }
     size_t nbytes = (p->nbits + 7) / 8, raw_len = c->rejects ? p->raw_len : 0;
     if (raw_len > MAX_RAW_COPY)
         raw_len = MAX_RAW_COPY;
@@ -201,6 +288,8 @@ static void consume_batch(decode_ctx *c, const char *batch, size_t used)
         const char *body = (const char *)(r + 1);
         if (r->kind == REC_REJECT) {
             write_reject(c, r->file, (lo_reject)r->why, body, r->raw_len, r->line);
+        } else if (r->kind == REC_MESSAGE) {
+            consume_decoded(c, r);
         } else {
             size_t nbytes = (r->nbits + 7) / 8;
             consume_payload(c, r->file, (const uint8_t *)body, r->nbits, &r->meta, body + nbytes, r->raw_len);
@@ -476,6 +565,7 @@ int cmd_decode(int argc, char **argv)
     }
     rc = c.read_rc;
     add_stats(&c.total, &c.dec);
+    add_stats(&c.total, &c.rdec);
     flush_out(&c);
     if (fflush(c.out) || (c.out != stdout && fclose(c.out))) {
         cli_error("write error: %s", strerror(errno));
