@@ -46,7 +46,8 @@ typedef enum lo_reject {
     X(NOSPACE, "output buffer too small")                 \
     X(UNKNOWN_FIELD, "unknown field for this message")    \
     X(RANGE, "value out of range for its field")          \
-    X(IO, "input/output error")
+    X(IO, "input/output error")                           \
+    X(STORE, "database error (lo_store_errmsg says which)")
 
 typedef enum lo_err {
     LO_OK = 0,

@@ -42,4 +42,24 @@
  * plus an outlier); the least recently extended is closed beyond this. */
 #define LO_TRACK_OPEN_SEGMENTS 4
 
+/* CSV datasets (import_csv.c). MarineCadastre rows are ~150 bytes, the Danish
+ * Maritime Authority's ~250; 4 KiB leaves room for long quoted names and is
+ * rejected beyond, never truncated. Both formats have fewer than 32 columns. */
+#define LO_IMPORT_MAX_LINE 4096
+#define LO_IMPORT_MAX_FIELDS 64
+/* Static data is turned into a message only when it changed for the MMSI; the
+ * last static content of this many MMSIs is remembered (a direct-mapped cache:
+ * a collision costs one repeated static message, never a wrong one). */
+#define LO_IMPORT_STATIC_CACHE (1u << 16)
+
+/* Store (store.c). Rows wait in memory until their batch is committed (sorted,
+ * they go into the B-trees in key order); a batch is at most this many rows
+ * (about 64 MiB of positions). */
+#define LO_STORE_MAX_BATCH 1000000
+/* Spatial index entries (6-hour period, 1-degree cell, MMSI) already written are
+ * remembered in a direct-mapped cache of this many slots, so that a vessel
+ * staying in its cell does not write the same entry again (a collision only
+ * costs one INSERT OR IGNORE). */
+#define LO_STORE_CELL_CACHE (1u << 16)
+
 #endif

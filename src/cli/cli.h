@@ -5,6 +5,10 @@
 int cmd_decode(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_layouts(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_vessels(int argc, char **argv);
+int cmd_track(int argc, char **argv);
+int cmd_positions(int argc, char **argv);
 
 /* Print "lookout: <fmt>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -23,6 +23,10 @@ static void usage(FILE *out)
           "  decode   decode AIS NMEA sentences to JSON lines or CSV\n"
           "  encode   encode JSON lines (as decode writes them) back to NMEA sentences\n"
           "  layouts  print every message layout and its length rule (Markdown)\n"
+          "  ingest   track vessels from NMEA logs or CSV datasets into an SQLite database\n"
+          "  vessels  the picture (from the database): vessels at a time, in an area\n"
+          "  track    one vessel's track, split into segments\n"
+          "  positions  stored positions in an area and time window\n"
           "\n"
           "Run 'lookout COMMAND --help' for a command's options.\n",
           out);
@@ -41,6 +45,14 @@ int main(int argc, char **argv)
         return cmd_layouts(argc - 1, argv + 1);
     if (!strcmp(cmd, "encode"))
         return cmd_encode(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ingest"))
+        return cmd_ingest(argc - 1, argv + 1);
+    if (!strcmp(cmd, "vessels"))
+        return cmd_vessels(argc - 1, argv + 1);
+    if (!strcmp(cmd, "track"))
+        return cmd_track(argc - 1, argv + 1);
+    if (!strcmp(cmd, "positions"))
+        return cmd_positions(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;
