@@ -53,6 +53,8 @@ static const char sb_digits2[201] = "0001020304050607080910111213141516171819202
 
 static inline unsigned sb_ndigits(uint64_t v)
 {
+    if (v < 100000)
+        return 1 + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000);
     unsigned n = 1;
     while (v >= 10000) {
         v /= 10000;
@@ -75,6 +77,22 @@ static inline void sb_u64(strbuf *b, uint64_t v)
     }
     char *end = b->p + b->len + n;
     b->len += n;
+    if (v <= UINT32_MAX) { /* almost every AIS field: cheaper 32-bit division */
+        uint32_t w = (uint32_t)v;
+        while (w >= 100) {
+            unsigned r = w % 100;
+            w /= 100;
+            end -= 2;
+            memcpy(end, sb_digits2 + 2 * r, 2);
+        }
+        if (w >= 10) {
+            end -= 2;
+            memcpy(end, sb_digits2 + 2 * w, 2);
+        } else {
+            *--end = (char)('0' + w);
+        }
+        return;
+    }
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);
         v /= 100;
