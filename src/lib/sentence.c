@@ -370,7 +370,7 @@ int lo_pghp_parse(const char *s, size_t len, lo_tagblock *tb)
     for (unsigned i = 0; i < 7; i++)
         if (parse_uint_field(f[2 + i], fl[2 + i], &v[i]))
             return -1;
-    if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60 ||
+    if (v[0] < 1970 || v[0] > 9999 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60 ||
         v[6] > 999)
         return -1;
     tb->time_ms = lo_utc_to_ms((int)v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4], (int)v[5]) + v[6];

@@ -404,13 +404,27 @@ void lo_stream_feed_line(lo_stream *s, const char *line, size_t len)
         }
         if (!is_ais_sentence(p, n)) {
             if (n > 5 && !memcmp(p, "$PGHP,", 6)) {
+                /* A Gatehouse header gives time and station to what follows, but
+                 * only when its own checksum holds. */
+                lo_reject why;
                 const char *star = memchr(p, '*', n);
+                int want = -1;
                 if (star && (size_t)(star - p) + 3 <= n) {
-                    lo_tagblock g = empty_tb;
-                    if (lo_pghp_parse(p, n, &g) == 0) {
-                        s->pending = g;
-                        s->have_pending = true;
-                    }
+                    char hex[3] = {star[1], star[2], 0};
+                    char *end;
+                    want = (int)strtol(hex, &end, 16);
+                    if (end != hex + 2)
+                        want = -1;
+                }
+                if (want < 0 || lo_nmea_checksum(p + 1, (size_t)(star - p - 1)) != (uint8_t)want) {
+                    why = want < 0 ? LO_REJECT_NO_CHECKSUM : LO_REJECT_BAD_CHECKSUM;
+                    reject(s, why, line, len, s->stats.lines);
+                    return;
+                }
+                lo_tagblock g = empty_tb;
+                if (lo_pghp_parse(p, n, &g) == 0) {
+                    s->pending = g;
+                    s->have_pending = true;
                 }
             }
             s->stats.other_sentences++;

@@ -256,6 +256,17 @@ static void trailers_and_headers(void **state)
     assert_true(r->msgs[0].meta.rx_time_ms == 1210291200010LL);
     assert_int_equal(r->stats.other_sentences, 1);
     tu_free(r);
+    /* pyais gatehouse.nmea also holds a header whose checksum is wrong (2009 for
+     * 2008): it is rejected and gives nothing to the next sentence. */
+    r = tu_decode_text("$PGHP,1,2009,5,9,0,0,0,10,338,2,,1,09*17\n!AIVDM,1,1,,A,16:=?;0P00`SstvFnFbeGH6L088h,0*44\n");
+    assert_int_equal(tu_count(r, LO_REJECT_BAD_CHECKSUM), 1);
+    assert_int_equal(r->nmsgs, 1);
+    assert_true(r->msgs[0].meta.rx_time_ms == LO_TIME_NONE);
+    tu_free(r);
+    /* A year no receiver writes is not a time (fuzz_sentence: int64 overflow). */
+    lo_tagblock tb = {.time_ms = LO_TIME_NONE};
+    const char *huge = "$PGHP,1,999999999,5,9,0,0,0,10,338,2,,1,09*00";
+    assert_int_equal(lo_pghp_parse(huge, strlen(huge), &tb), -1);
 }
 
 static void line_framing(void **state)
