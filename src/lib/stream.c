@@ -22,7 +22,7 @@ typedef struct slot {
     uint64_t born;        /* stream sentence counter when the slot was opened */
     char station[LO_MAX_STATION];
     lo_meta meta;
-    uint8_t fill;         /* fill bits of the last fragment */
+    uint8_t fill[LO_MAX_FRAGMENTS]; /* fill bits each fragment declared */
     uint16_t len[LO_MAX_FRAGMENTS];
     char part[LO_MAX_FRAGMENTS][LO_MAX_PAYLOAD_CHARS];
     uint16_t raw_len;
@@ -202,14 +202,18 @@ static void complete(lo_stream *s, slot *sl)
         drop_slot(s, sl, LO_REJECT_PAYLOAD_TOO_LONG);
         return;
     }
+    /* Fill bits are normally declared on the last fragment only; some base
+     * stations pad every fragment and say so, and those bits are padding too
+     * (as gpsd reads them): the next fragment's bits follow on directly. */
     for (unsigned i = 0; i < sl->total; i++) {
         if (lo_armour_decode(sl->part[i], sl->len[i], s->bits, &nbits)) {
             drop_slot(s, sl, LO_REJECT_BAD_PAYLOAD_CHAR);
             return;
         }
+        nbits -= sl->fill[i];
     }
     slot_release(s, sl);
-    emit(s, nbits - sl->fill, &sl->meta, sl->raw, sl->raw_len);
+    emit(s, nbits, &sl->meta, sl->raw, sl->raw_len);
 }
 
 static void fragment(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb, const char *raw,
@@ -292,8 +296,7 @@ static void fragment(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb,
     memcpy(sl->part[k], st->payload, st->payload_len);
     sl->len[k] = st->payload_len;
     sl->have |= (uint16_t)bit;
-    if (st->num == st->total)
-        sl->fill = st->fill;
+    sl->fill[k] = st->fill;
     slot_add_raw(sl, raw, raw_len);
     if (sl->have == (1u << sl->total) - 1u)
         complete(s, sl);

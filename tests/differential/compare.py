@@ -114,7 +114,7 @@ def compare(lookout, log, ref, known, verbose):
                 if not diff:
                     break
         if best is None:
-            if known_ok(known, kind_of(g), "(missing)"):
+            if known_ok(known, kind_of(g), "(missing)") or known_ok(known, kind_of(g), "(missing:%d)" % g["mmsi"]):
                 tolerated += 1
                 continue
             missing += 1

@@ -194,6 +194,19 @@ static void multi_sentence(void **state)
     tu_free(r);
 }
 
+static void fill_bits_on_every_fragment(void **state)
+{
+    (void)state;
+    /* AISHub sample lines 4028-4029: a base station pads both fragments and says
+     * so. gpsd 3.22 decodes the name as "PLATFORM L9         Y&". */
+    tu_run *r = tu_decode_text("!AIVDM,2,1,6,2,E02E381`60b37a6h6Lh@@@@@@@@0;FdI?Ede`00003v000,4*7F\n"
+                               "!AIVDM,2,2,6,2,IV1,4*49\n");
+    assert_int_equal(r->nmsgs, 1);
+    assert_int_equal(r->msgs[0].nbits, 286);
+    assert_non_null(strstr(tu_json(&r->msgs[0]), "\"name\":\"PLATFORM L9         Y&\""));
+    tu_free(r);
+}
+
 static void tag_blocks(void **state)
 {
     (void)state;
@@ -422,6 +435,7 @@ int main(void)
         cmocka_unit_test(trailers_and_headers), cmocka_unit_test(line_framing),
         cmocka_unit_test(sentinels_and_escaping), cmocka_unit_test(reassembly_is_bounded),
         cmocka_unit_test(logger_prefixes),      cmocka_unit_test(crlf_split_between_reads),
+        cmocka_unit_test(fill_bits_on_every_fragment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
