@@ -181,7 +181,8 @@ typedef struct wstats {
 /* Rows are inserted ROWS_PER_INSERT to a statement (multi-row VALUES halves
  * SQLite's work per row); the last few of a batch one at a time. */
 #define ROWS_PER_INSERT 32
-enum { ST_VESSEL, ST_IDENTITY, ST_POINT, ST_POINTS, ST_CELL, ST_CELLS, ST_COUNT };
+enum { ST_VESSEL, ST_VESSELS, ST_IDENTITY, ST_POINT, ST_POINTS, ST_CELL, ST_CELLS, ST_COUNT };
+#define VESSELS_PER_INSERT 16
 #define POINT_INSERT "INSERT OR IGNORE INTO positions(period, mmsi, time, lat, lon, motion, segment, station) VALUES "
 #define POINT_PARAMS 8
 #define CELL_INSERT "INSERT OR IGNORE INTO position_cells(period, cell, mmsi) VALUES "
@@ -314,23 +315,25 @@ static const char schema_sql[] =
 #define DIMCOL(c) \
     #c " = CASE WHEN excluded.to_bow IS NOT NULL AND (to_bow IS NULL OR excluded.last_seen >= last_seen) THEN excluded." #c " ELSE " #c " END, "
 
+#define VESSEL_INSERT                                                                                             \
+    "INSERT INTO vessels(mmsi, kind, flag, first_seen, last_seen, types_seen, pos_time, lat, lon, speed,"         \
+    " course, heading, status, type, accuracy, segment, station, segments, imo, name, callsign, ship_type,"      \
+    " to_bow, to_stern, to_port, to_starboard, draught, destination, eta, mothership, aid_type, virtual_aid)"   \
+    " VALUES "
+#define VESSEL_PARAMS 32
+static const char vessel_upsert[] =
+    " ON CONFLICT(mmsi) DO UPDATE SET kind = excluded.kind, flag = excluded.flag,"
+    " " POSCOL(lat) POSCOL(lon) POSCOL(speed) POSCOL(course) POSCOL(heading) POSCOL(status) POSCOL(type)
+        POSCOL(accuracy) POSCOL(segment) POSCOL(station) POSCOL(pos_time)
+    IDCOL(imo) IDCOL(name) IDCOL(callsign) IDCOL(ship_type) DIMCOL(to_bow) DIMCOL(to_stern) DIMCOL(to_port)
+        DIMCOL(to_starboard) IDCOL(draught) IDCOL(destination) IDCOL(eta) IDCOL(mothership) IDCOL(aid_type)
+            IDCOL(virtual_aid)
+    " types_seen = types_seen | excluded.types_seen,"
+    " segments = max(segments, excluded.segments),"
+    " first_seen = min(first_seen, excluded.first_seen),"
+    " last_seen = max(last_seen, excluded.last_seen)";
+
 static const char *const stmt_sql[ST_COUNT] = {
-    [ST_VESSEL] =
-        "INSERT INTO vessels(mmsi, kind, flag, first_seen, last_seen, types_seen, pos_time, lat, lon, speed,"
-        " course, heading, status, type, accuracy, segment, station, segments, imo, name, callsign, ship_type,"
-        " to_bow, to_stern, to_port, to_starboard, draught, destination, eta, mothership, aid_type, virtual_aid)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-        " ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
-        " ON CONFLICT(mmsi) DO UPDATE SET kind = excluded.kind, flag = excluded.flag,"
-        " " POSCOL(lat) POSCOL(lon) POSCOL(speed) POSCOL(course) POSCOL(heading) POSCOL(status) POSCOL(type)
-            POSCOL(accuracy) POSCOL(segment) POSCOL(station) POSCOL(pos_time)
-        IDCOL(imo) IDCOL(name) IDCOL(callsign) IDCOL(ship_type) DIMCOL(to_bow) DIMCOL(to_stern) DIMCOL(to_port)
-            DIMCOL(to_starboard) IDCOL(draught) IDCOL(destination) IDCOL(eta) IDCOL(mothership) IDCOL(aid_type)
-                IDCOL(virtual_aid)
-        " types_seen = types_seen | excluded.types_seen,"
-        " segments = max(segments, excluded.segments),"
-        " first_seen = min(first_seen, excluded.first_seen),"
-        " last_seen = max(last_seen, excluded.last_seen)",
     [ST_IDENTITY] = "INSERT OR IGNORE INTO identity_history(mmsi, field, time, old_value, new_value)"
                     " VALUES (?1, ?2, ?3, ?4, ?5)",
 };
@@ -372,17 +375,19 @@ static int open_db(const char *path, int flags, sqlite3 **db, char *msg, int64_t
     }
     sqlite3_extended_result_codes(*db, 1);
     sqlite3_busy_timeout(*db, 10000);
-    char pragmas[128];
-    snprintf(pragmas, sizeof pragmas, "PRAGMA cache_size = -%lld; PRAGMA temp_store = MEMORY;", (long long)cache_kib);
+    char pragmas[192];
+    /* mmap: pages are read without a copy (256 MiB of the file at most) */
+    snprintf(pragmas, sizeof pragmas, "PRAGMA cache_size = -%lld; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = %d;",
+             (long long)cache_kib, 256 << 20);
     return exec_on(*db, msg, pragmas);
 }
 
 static void *writer_main(void *arg);
 
-/* "INSERT ... VALUES (?,?,?),(?,?,?)": rows groups of n parameters. */
-static char *values_sql(const char *insert, int n, int rows)
+/* "INSERT ... VALUES (?,?,?),(?,?,?) TAIL": rows groups of n parameters. */
+static char *values_sql(const char *insert, int n, int rows, const char *tail)
 {
-    size_t len = strlen(insert), cap = len + (size_t)rows * ((size_t)n * 2 + 3) + 1;
+    size_t len = strlen(insert), cap = len + (size_t)rows * ((size_t)n * 2 + 3) + strlen(tail) + 1;
     char *sql = malloc(cap);
     if (!sql)
         return NULL;
@@ -398,7 +403,7 @@ static char *values_sql(const char *insert, int n, int rows)
         }
         sql[len++] = ')';
     }
-    sql[len] = '\0';
+    memcpy(sql + len, tail, strlen(tail) + 1);
     return sql;
 }
 
@@ -476,14 +481,17 @@ int lo_store_open(const char *path, const lo_store_config *cfg, lo_store **out, 
         for (int i = 0; i < ST_COUNT; i++) {
             char *sql = NULL;
             switch (i) {
-            case ST_POINT: sql = values_sql(POINT_INSERT, POINT_PARAMS, 1); break;
-            case ST_POINTS: sql = values_sql(POINT_INSERT, POINT_PARAMS, ROWS_PER_INSERT); break;
-            case ST_CELL: sql = values_sql(CELL_INSERT, CELL_PARAMS, 1); break;
-            case ST_CELLS: sql = values_sql(CELL_INSERT, CELL_PARAMS, ROWS_PER_INSERT); break;
+            case ST_VESSEL: sql = values_sql(VESSEL_INSERT, VESSEL_PARAMS, 1, vessel_upsert); break;
+            case ST_VESSELS: sql = values_sql(VESSEL_INSERT, VESSEL_PARAMS, VESSELS_PER_INSERT, vessel_upsert); break;
+            case ST_POINT: sql = values_sql(POINT_INSERT, POINT_PARAMS, 1, ""); break;
+            case ST_POINTS: sql = values_sql(POINT_INSERT, POINT_PARAMS, ROWS_PER_INSERT, ""); break;
+            case ST_CELL: sql = values_sql(CELL_INSERT, CELL_PARAMS, 1, ""); break;
+            case ST_CELLS: sql = values_sql(CELL_INSERT, CELL_PARAMS, ROWS_PER_INSERT, ""); break;
             default: break;
             }
-            int prc = sqlite3_prepare_v3(s->db, sql ? sql : stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-                                         NULL);
+            int prc = sql || stmt_sql[i] ? sqlite3_prepare_v3(s->db, sql ? sql : stmt_sql[i], -1,
+                                                              SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL)
+                                         : SQLITE_NOMEM;
             free(sql);
             if (prc != SQLITE_OK) {
                 rc = fail(s, s->db, s->errmsg, "prepare");
@@ -538,10 +546,11 @@ const lo_store_stats *lo_store_get_stats(lo_store *s)
 
 /* ---- the writer: one batch, one transaction ---- */
 
+/* Text stays where it is until the statement has run (SQLITE_STATIC). */
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *t)
 {
     if (t && *t)
-        sqlite3_bind_text(st, i, t, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, i);
 }
@@ -573,49 +582,48 @@ static const char *field_name(lo_identity_field f)
     return "unknown";
 }
 
-static int write_vessel(lo_store *s, const lo_vessel *v)
+/* The 32 values of a vessel row, from parameter o + 1 on. */
+static void bind_vessel(sqlite3_stmt *st, int o, const lo_vessel *v)
 {
-    sqlite3_stmt *st = s->st[ST_VESSEL];
     const lo_track_point *p = &v->last;
     const lo_identity *id = &v->id;
     bool pos = v->has_position;
     bool dims = id->to_bow || id->to_stern || id->to_port || id->to_starboard;
-    sqlite3_bind_int64(st, 1, v->mmsi);
-    sqlite3_bind_text(st, 2, lo_station_kind_name(v->kind), -1, SQLITE_STATIC);
-    bind_text_or_null(st, 3, v->flag_iso2);
-    sqlite3_bind_int64(st, 4, v->first_seen_ms);
-    sqlite3_bind_int64(st, 5, v->last_seen_ms);
-    sqlite3_bind_int64(st, 6, v->types_seen);
-    bind_int_or_null(st, 7, p->time_ms, pos);
-    bind_int_or_null(st, 8, p->lat_udeg, pos);
-    bind_int_or_null(st, 9, p->lon_udeg, pos);
-    bind_int_or_null(st, 10, p->speed, pos && p->speed != 1023);
-    bind_int_or_null(st, 11, p->course, pos && p->course < 3600);
-    bind_int_or_null(st, 12, p->heading, pos && p->heading != 511);
-    bind_int_or_null(st, 13, p->status, pos);
-    bind_int_or_null(st, 14, p->type, pos);
-    bind_int_or_null(st, 15, p->accuracy, pos);
-    bind_int_or_null(st, 16, p->segment, pos);
+    sqlite3_bind_int64(st, o + 1, v->mmsi);
+    sqlite3_bind_text(st, o + 2, lo_station_kind_name(v->kind), -1, SQLITE_STATIC);
+    bind_text_or_null(st, o + 3, v->flag_iso2);
+    sqlite3_bind_int64(st, o + 4, v->first_seen_ms);
+    sqlite3_bind_int64(st, o + 5, v->last_seen_ms);
+    sqlite3_bind_int64(st, o + 6, v->types_seen);
+    bind_int_or_null(st, o + 7, p->time_ms, pos);
+    bind_int_or_null(st, o + 8, p->lat_udeg, pos);
+    bind_int_or_null(st, o + 9, p->lon_udeg, pos);
+    bind_int_or_null(st, o + 10, p->speed, pos && p->speed != 1023);
+    bind_int_or_null(st, o + 11, p->course, pos && p->course < 3600);
+    bind_int_or_null(st, o + 12, p->heading, pos && p->heading != 511);
+    bind_int_or_null(st, o + 13, p->status, pos);
+    bind_int_or_null(st, o + 14, p->type, pos);
+    bind_int_or_null(st, o + 15, p->accuracy, pos);
+    bind_int_or_null(st, o + 16, p->segment, pos);
     if (pos)
-        bind_text_or_null(st, 17, p->station);
+        bind_text_or_null(st, o + 17, p->station);
     else
         sqlite3_bind_null(st, 17);
-    sqlite3_bind_int64(st, 18, v->segments);
-    bind_int_or_null(st, 19, id->imo, id->imo != 0);
-    bind_text_or_null(st, 20, id->name);
-    bind_text_or_null(st, 21, id->callsign);
-    bind_int_or_null(st, 22, id->ship_type, id->ship_type != 0);
-    bind_int_or_null(st, 23, id->to_bow, dims);
-    bind_int_or_null(st, 24, id->to_stern, dims);
-    bind_int_or_null(st, 25, id->to_port, dims);
-    bind_int_or_null(st, 26, id->to_starboard, dims);
-    bind_int_or_null(st, 27, id->draught, id->draught != 0);
-    bind_text_or_null(st, 28, id->destination);
-    bind_int_or_null(st, 29, id->eta, id->eta != 0);
-    bind_int_or_null(st, 30, id->mothership, id->mothership != 0);
-    bind_int_or_null(st, 31, v->aid_type, v->kind == LO_STATION_ATON || v->aid_type != 0);
-    bind_int_or_null(st, 32, v->virtual_aid, v->kind == LO_STATION_ATON);
-    return step_done(s, st, "writing a vessel");
+    sqlite3_bind_int64(st, o + 18, v->segments);
+    bind_int_or_null(st, o + 19, id->imo, id->imo != 0);
+    bind_text_or_null(st, o + 20, id->name);
+    bind_text_or_null(st, o + 21, id->callsign);
+    bind_int_or_null(st, o + 22, id->ship_type, id->ship_type != 0);
+    bind_int_or_null(st, o + 23, id->to_bow, dims);
+    bind_int_or_null(st, o + 24, id->to_stern, dims);
+    bind_int_or_null(st, o + 25, id->to_port, dims);
+    bind_int_or_null(st, o + 26, id->to_starboard, dims);
+    bind_int_or_null(st, o + 27, id->draught, id->draught != 0);
+    bind_text_or_null(st, o + 28, id->destination);
+    bind_int_or_null(st, o + 29, id->eta, id->eta != 0);
+    bind_int_or_null(st, o + 30, id->mothership, id->mothership != 0);
+    bind_int_or_null(st, o + 31, v->aid_type, v->kind == LO_STATION_ATON || v->aid_type != 0);
+    bind_int_or_null(st, o + 32, v->virtual_aid, v->kind == LO_STATION_ATON);
 }
 
 /* The motion column: speed 10 bits, course 12, heading 9, status 4,
@@ -679,11 +687,14 @@ static int write_batch(lo_store *s, batch *b, wstats *ws)
         if (!(rc = step_done(s, st, "writing an identity change")) && sqlite3_changes(s->db) > 0)
             ws->identity_new++;
     }
-    for (uint32_t i = 0; !rc && i < b->nvessels; i++) {
-        if (b->vessels[i].mmsi > MAX_MMSI)
-            continue;
-        if (!(rc = write_vessel(s, &b->vessels[i])))
-            ws->vessel_writes++;
+    for (uint32_t i = 0; !rc && i < b->nvessels;) {
+        uint32_t n = b->nvessels - i >= VESSELS_PER_INSERT ? VESSELS_PER_INSERT : 1;
+        st = s->st[n > 1 ? ST_VESSELS : ST_VESSEL];
+        for (uint32_t k = 0; k < n; k++)
+            bind_vessel(st, (int)k * VESSEL_PARAMS, &b->vessels[i + k]);
+        if (!(rc = step_done(s, st, "writing vessels")))
+            ws->vessel_writes += n;
+        i += n;
     }
     if (!rc)
         rc = exec_on(s->db, s->werrmsg, "COMMIT");
@@ -1372,13 +1383,8 @@ static void read_point(sqlite3_stmt *st, int c, lo_track_point *p)
  * positions of one vessel are read period by period (the key leads with it). */
 #define VESSEL_PERIODS "SELECT period FROM position_cells WHERE mmsi = ?1 AND period BETWEEN ?2 AND ?3"
 
-int lo_store_track(lo_store *s, uint32_t mmsi, int64_t from_ms, int64_t to_ms, lo_point_fn fn, void *ctx)
+static int track_query(lo_store *s, uint32_t mmsi, int64_t from_ms, int64_t to_ms, lo_point_fn fn, void *ctx)
 {
-    if (!s || !fn)
-        return LO_E_INVAL;
-    int sync = lo_store_sync(s);
-    if (sync)
-        return sync;
     int64_t from = from_ms == LO_TIME_NONE ? 0 : from_ms, to = to_ms == LO_TIME_NONE ? INT64_MAX : to_ms;
     if (from >= to)
         return 0;
@@ -1462,7 +1468,10 @@ static int find_cells(lo_store *s, const lo_bbox *bbox, int64_t h0, int64_t h1, 
     sqlite3_stmt *st;
     int rc = 0;
     /* the periods present bound an open range */
-    if (sqlite3_prepare_v2(s->rdb, "SELECT min(period), max(period) FROM position_cells", -1, &st, NULL) != SQLITE_OK)
+    /* (two subqueries: min and max in one SELECT would scan the table) */
+    if (sqlite3_prepare_v2(s->rdb,
+                           "SELECT (SELECT min(period) FROM position_cells), (SELECT max(period) FROM position_cells)",
+                           -1, &st, NULL) != SQLITE_OK)
         return rfail(s, "area query");
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
         int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
@@ -1536,14 +1545,10 @@ static int find_cells(lo_store *s, const lo_bbox *bbox, int64_t h0, int64_t h1, 
     return rc;
 }
 
-int lo_store_positions(lo_store *s, const lo_bbox *bbox, int64_t from_ms, int64_t to_ms, lo_point_fn fn,
-                       void *ctx)
+static int positions_query(lo_store *s, const lo_bbox *bbox, int64_t from_ms, int64_t to_ms, lo_point_fn fn,
+                           void *ctx)
 {
-    if (!s || !fn)
-        return LO_E_INVAL;
-    int rc = lo_store_sync(s);
-    if (rc)
-        return rc;
+    int rc = 0;
     int64_t from = from_ms == LO_TIME_NONE ? 0 : from_ms, to = to_ms == LO_TIME_NONE ? INT64_MAX : to_ms;
     if (from >= to)
         return 0;
@@ -1698,34 +1703,33 @@ static unsigned long long parse_ull(const char *t)
  * first change after at, when there is one. */
 static int identity_at(lo_store *s, sqlite3_stmt *st, lo_vessel *v, int64_t at)
 {
-    static const lo_identity_field fields[] = {LO_ID_NAME, LO_ID_CALLSIGN, LO_ID_IMO, LO_ID_SHIP_TYPE,
-                                               LO_ID_DIMENSIONS};
-    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
-        sqlite3_bind_int64(st, 1, v->mmsi);
-        sqlite3_bind_text(st, 2, field_name(fields[i]), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, at);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            const char *t = (const char *)sqlite3_column_text(st, 0);
-            if (!t)
-                t = "";
-            lo_identity *id = &v->id;
-            switch (fields[i]) {
-            case LO_ID_NAME: snprintf(id->name, sizeof id->name, "%s", t); break;
-            case LO_ID_CALLSIGN: snprintf(id->callsign, sizeof id->callsign, "%s", t); break;
-            case LO_ID_IMO: id->imo = (uint32_t)parse_ull(t); break;
-            case LO_ID_SHIP_TYPE: id->ship_type = (uint8_t)parse_ull(t); break;
-            case LO_ID_DIMENSIONS:
-                if (!parse_dims(t, id))
-                    id->to_bow = id->to_stern = id->to_port = id->to_starboard = 0;
-                break;
-            }
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return rfail(s, "identity query");
+    /* rows by field, then time: the first of each field is the one wanted */
+    sqlite3_bind_int64(st, 1, v->mmsi);
+    sqlite3_bind_int64(st, 2, at);
+    char done[16] = "";
+    int rc;
+    lo_identity *id = &v->id;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *f = (const char *)sqlite3_column_text(st, 0);
+        const char *t = (const char *)sqlite3_column_text(st, 1);
+        if (!f || !strcmp(f, done))
+            continue;
+        snprintf(done, sizeof done, "%s", f);
+        if (!t)
+            t = "";
+        if (!strcmp(f, "name"))
+            snprintf(id->name, sizeof id->name, "%s", t);
+        else if (!strcmp(f, "callsign"))
+            snprintf(id->callsign, sizeof id->callsign, "%s", t);
+        else if (!strcmp(f, "imo"))
+            id->imo = (uint32_t)parse_ull(t);
+        else if (!strcmp(f, "ship_type"))
+            id->ship_type = (uint8_t)parse_ull(t);
+        else if (!strcmp(f, "dimensions") && !parse_dims(t, id))
+            id->to_bow = id->to_stern = id->to_port = id->to_starboard = 0;
     }
-    return 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : rfail(s, "identity query");
 }
 
 static int picture_latest(lo_store *s, const lo_picture_query *q, lo_vessel_fn fn, void *ctx)
@@ -1825,8 +1829,8 @@ static int picture_at(lo_store *s, const lo_picture_query *q, lo_vessel_fn fn, v
                 sqlite3_prepare_v2(s->rdb, "SELECT " VESSEL_COLS " FROM vessels WHERE mmsi = ?1", -1, &ves, NULL) !=
                     SQLITE_OK ||
                 sqlite3_prepare_v2(s->rdb,
-                                   "SELECT old_value FROM identity_history WHERE mmsi = ?1 AND field = ?2"
-                                   " AND time > ?3 ORDER BY time LIMIT 1",
+                                   "SELECT field, old_value FROM identity_history WHERE mmsi = ?1 AND time > ?2"
+                                   " ORDER BY field, time",
                                    -1, &idh, NULL) != SQLITE_OK))
         rc = rfail(s, "vessel query");
     uint64_t prev = UINT64_MAX;
@@ -1871,12 +1875,43 @@ static int picture_at(lo_store *s, const lo_picture_query *q, lo_vessel_fn fn, v
     return rc;
 }
 
+/* Every query is one read transaction: one snapshot, and one lock instead of
+ * one per statement. A handle that writes commits first. */
+static int read_begin(lo_store *s)
+{
+    int rc = lo_store_sync(s);
+    return rc ? rc : exec_on(s->rdb, s->errmsg, "BEGIN");
+}
+
+static int read_end(lo_store *s, int rc)
+{
+    sqlite3_exec(s->rdb, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
 int lo_store_vessels(lo_store *s, const lo_picture_query *q, lo_vessel_fn fn, void *ctx)
 {
     if (!s || !q || !fn)
         return LO_E_INVAL;
-    int rc = lo_store_sync(s);
+    int rc = read_begin(s);
     if (rc)
         return rc;
-    return q->at_ms == LO_TIME_NONE ? picture_latest(s, q, fn, ctx) : picture_at(s, q, fn, ctx);
+    return read_end(s, q->at_ms == LO_TIME_NONE ? picture_latest(s, q, fn, ctx) : picture_at(s, q, fn, ctx));
+}
+
+int lo_store_track(lo_store *s, uint32_t mmsi, int64_t from_ms, int64_t to_ms, lo_point_fn fn, void *ctx)
+{
+    if (!s || !fn)
+        return LO_E_INVAL;
+    int rc = read_begin(s);
+    return rc ? rc : read_end(s, track_query(s, mmsi, from_ms, to_ms, fn, ctx));
+}
+
+int lo_store_positions(lo_store *s, const lo_bbox *bbox, int64_t from_ms, int64_t to_ms, lo_point_fn fn,
+                       void *ctx)
+{
+    if (!s || !fn)
+        return LO_E_INVAL;
+    int rc = read_begin(s);
+    return rc ? rc : read_end(s, positions_query(s, bbox, from_ms, to_ms, fn, ctx));
 }
