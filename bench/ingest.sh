@@ -14,13 +14,14 @@
 # build/release/lookout.
 #
 # Input: bench/out/ingest-input.nmea, the AISHub sample (tests/data/
-# aishub-nmea-sample.txt, 82,750 messages, no receive times) N times. The
-# sample has no times of its own, so lookout places each report's UTC second
-# on a running clock (docs/time.md); each copy's first sentence gets an NMEA
-# tag block with a receive time (c:) one day after the previous copy's, which
-# restarts that clock. So every copy is the same traffic a day later: its
-# reports are new rows, not duplicates (the tracker and the store see them as
-# another day of the same ships).
+# aishub-nmea-sample.txt, 82,750 messages over about 3 minutes, no receive
+# times) N times. Without receive times lookout places each report's UTC second
+# on a running clock (docs/time.md); the ingest is given --start (so that the
+# sample's base station times do not move the clock) and each copy's first
+# sentence an NMEA tag block with a receive time (c:) one day after the
+# previous copy's, which sets that clock. So every copy is the same traffic a
+# day later: its reports are new rows, not duplicates (the tracker and the
+# store see another day of the same ships).
 #
 # Timing: each ingest into a fresh database (wall time, CPU time and peak RSS
 # from /usr/bin/time); messages/s = decoded messages / wall time. Also timed:
@@ -29,9 +30,9 @@
 #   track 24 h   the ship (MMSI of a vessel) with the most positions in one day,
 #                that day
 #   bbox 1 h     lookout positions in a 2x2 degree box around the busiest cell,
-#                one hour
+#                one hour (11:00-12:00, which holds that day's copy)
 #   bbox 24 h    the same box, 24 hours
-#   picture      lookout vessels --at (noon of day 1) --max-age 1h, same box
+#   picture      lookout vessels --at 12:00 of that day --max-age 1h, same box
 # Prints a Markdown table and writes it to bench/out/ingest-results.md.
 set -euo pipefail
 
@@ -86,7 +87,7 @@ sample="$root/tests/data/aishub-nmea-sample.txt"
 mkdir -p "$out"
 input="$out/ingest-input.nmea"
 stamp="$out/.ingest-input.src"
-want_stamp="$(wc -c <"$sample") $copies"
+want_stamp="$(wc -c <"$sample") $copies v2"
 if [ ! -f "$input" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]; then
     log "making $input: $copies copies of $sample, a day apart"
     python3 - "$sample" "$copies" >"$input.tmp" <<'EOF'
@@ -96,7 +97,7 @@ if lines[-1] == b"":
     lines.pop()
 out = sys.stdout.buffer
 for r in range(int(sys.argv[2])):
-    body = b"c:%d" % (1331683200 + r * 86400)  # 2012-03-14T00:00:00Z + r days
+    body = b"c:%d" % (1331724600 + r * 86400)  # 2012-03-14T11:30:00Z + r days
     cs = functools.reduce(lambda a, b: a ^ b, body, 0)
     out.write(b"\\" + body + b"*%02X\\" % cs + lines[0] + b"\n" + b"\n".join(lines[1:]) + b"\n")
 EOF
@@ -108,13 +109,14 @@ bytes=$(wc -c <"$input")
 # ---- ingest ----------------------------------------------------------------
 now_us() { local t=${EPOCHREALTIME:-}; [ -n "$t" ] || t=$(date +%s.%6N); t=${t/,/.}; REPLY=${t/./}; }
 db="$out/ingest.db"
+start=2012-03-14T11:30:00Z
 declare -A best cpu peak
 ingest_one() { # LABEL EXTRA-ARGS...
     local id=$1 t0 t1 us rss u s
     shift
     rm -f "$db" "$db-wal" "$db-shm"
     now_us; t0=$REPLY
-    /usr/bin/time -f '%M %U %S' -o "$out/.time" "$lookout" ingest -q --db "$db" "$@" "$input" ||
+    /usr/bin/time -f '%M %U %S' -o "$out/.time" "$lookout" ingest -q --db "$db" --start "$start" "$@" "$input" ||
         die "ingest failed"
     now_us; t1=$REPLY
     us=$((t1 - t0))
@@ -133,7 +135,7 @@ for ((r = 1; r <= runs; r++)); do
     ingest_one default
 done
 # counts from an untimed run with --stats (the database is the last timed run's)
-stats=$("$lookout" ingest --stats -q --db "$out/stats.db" "$input" 2>&1)
+stats=$("$lookout" ingest --stats -q --db "$out/stats.db" --start "$start" "$input" 2>&1)
 rm -f "$out/stats.db" "$out/stats.db-wal" "$out/stats.db-shm"
 msgs=$(echo "$stats" | awk '$1 == "NMEA" {print $3}')
 positions=$(echo "$stats" | awk '$1 == "positions" {print $2}')
@@ -173,11 +175,11 @@ query() { # ID ARGS...
 }
 from=$day0
 to=$((day0 + 86400))
-hour=$((day0 + 12 * 3600))
+hour=$((day0 + 11 * 3600))  # 11:00-12:00, around the copy of that day
 query track24 track "$mmsi" --db "$db" --from "@$from" --to "@$to"
 query bbox1h positions --db "$db" --bbox "$box" --from "@$hour" --to "@$((hour + 3600))"
 query bbox24h positions --db "$db" --bbox "$box" --from "@$from" --to "@$to"
-query picture vessels --db "$db" --bbox "$box" --at "@$hour" --max-age 1h
+query picture vessels --db "$db" --bbox "$box" --at "@$((hour + 3600))" --max-age 1h
 
 # ---- report ----------------------------------------------------------------
 rate() { awk -v m="$msgs" -v us="$1" 'BEGIN{printf "%.0f", m / (us / 1e6)}'; }

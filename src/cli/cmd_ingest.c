@@ -32,7 +32,7 @@ typedef struct ingest {
     lo_import *import;     /* current CSV input */
     lo_message msg;
     lo_message rows[LO_IMPORT_MAX_MESSAGES];
-    int64_t clock_ms;      /* running clock for reports without a receive time */
+    lo_report_clock clock; /* for reports without a receive time (docs/time.md) */
     const char *path;
     bool progress;
     double t_start, t_last_progress, t_last_commit;
@@ -71,17 +71,10 @@ static void on_payload(void *ctx, const lo_payload *p)
     }
     lo_stream_count_decoded(g->stream, g->msg.type);
     g->msg.meta = p->meta;
-    int64_t t = p->meta.rx_time_ms;
-    if (t != LO_TIME_NONE) {
-        g->clock_ms = t; /* the last known receive time (docs/time.md) */
-    } else {
-        t = lo_report_time(&g->msg, g->clock_ms);
-        if (t == LO_TIME_NONE) {
-            g->untimed++;
-            return;
-        }
-        if (g->clock_ms == LO_TIME_NONE || t > g->clock_ms)
-            g->clock_ms = t;
+    int64_t t = lo_report_clock_time(&g->clock, &g->msg);
+    if (t == LO_TIME_NONE) {
+        g->untimed++;
+        return;
     }
     take(g, &g->msg, t);
 }
@@ -296,8 +289,8 @@ static void ingest_usage(FILE *out)
           "\n"
           "      --db PATH        database file (default lookout.db; created when missing)\n"
           "      --start TIME     clock for reports without a receive time: the UTC second each\n"
-          "                       report carries is placed on it (docs/time.md); without it, the\n"
-          "                       first base station report sets the clock. It runs on across files.\n"
+          "                       report carries is placed on it (docs/time.md); without it, base\n"
+          "                       station reports set the clock. It runs on across the files.\n"
           "                       TIME: 2023-01-11T00:00:00Z, 2023-01-11, or Unix seconds\n"
           "      --batch N        rows per transaction (default 50000; also committed every second)\n"
           "      --threads 1|2    2 (default with 2+ cores): SQLite writes one batch in its own thread\n"
@@ -347,7 +340,7 @@ int cmd_ingest(int argc, char **argv)
         cli_error("out of memory");
         return 1;
     }
-    g->clock_ms = LO_TIME_NONE;
+    int64_t start = LO_TIME_NONE;
     lo_store_config scfg = {.sync_writes = sysconf(_SC_NPROCESSORS_ONLN) < 2};
     bool stats = false, quiet = false;
     int opt;
@@ -358,7 +351,7 @@ int cmd_ingest(int argc, char **argv)
             db = optarg;
             break;
         case OPT_START:
-            if (lo_parse_time(optarg, strlen(optarg), &g->clock_ms)) {
+            if (lo_parse_time(optarg, strlen(optarg), &start)) {
                 cli_error("ingest: --start: '%s' is not a time (2023-01-11T00:00:00Z, 2023-01-11, Unix seconds)",
                           optarg);
                 free(g);
@@ -407,6 +400,8 @@ int cmd_ingest(int argc, char **argv)
         free(g);
         return 2;
     }
+    /* One clock for all the files: they are read as one feed. */
+    lo_report_clock_init(&g->clock, start);
     char err[300];
     if (lo_store_open(db, &scfg, &g->store, err, sizeof err)) {
         cli_error("%s: %s", db, err);
