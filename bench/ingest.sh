@@ -28,7 +28,11 @@
 # one thread (--threads 1). Queries, on the database of the last ingest, each
 # a `lookout` process (so the time includes starting it and opening the file):
 #   track 24 h   the ship (MMSI of a vessel) with the most positions in one day,
-#                that day
+#                that day (the sample is 3 minutes of traffic: about a hundred)
+#   dense 24 h   a day of a ship reporting every 2 s (43,200 positions): made
+#                with `lookout encode` (type 1 reports on a straight line at
+#                12 kn, tag block times) and ingested after the timed runs;
+#                as JSON lines and as GeoJSON
 #   bbox 1 h     lookout positions in a 2x2 degree box around the busiest cell,
 #                one hour (11:00-12:00, which holds that day's copy)
 #   bbox 24 h    the same box, 24 hours
@@ -173,6 +177,22 @@ query() { # ID ARGS...
         awk '{a[NR]=$1} END{printf "%.1f %.1f\n", a[int((NR+1)/2)]/1000, a[NR]/1000}')
     log "  $id: median ${qmed[$id]} ms, worst ${qmax[$id]} ms, ${qrows[$id]} lines"
 }
+# a dense day: one synthetic ship every 2 s, 2012-03-20
+dense_mmsi=211000001
+dense_day=1332201600
+python3 - "$dense_mmsi" "$dense_day" <<'EOF' | "$lookout" encode --tagblock >"$out/dense.nmea"
+import datetime, json, sys
+mmsi, day = int(sys.argv[1]), int(sys.argv[2])
+for i in range(43200):
+    t = day + 2 * i
+    lat = 54.0 + i * 2 * 12 / 3600 / 60 * 0.6   # about 12 kn north-north-east
+    lon = 7.0 + i * 2 * 12 / 3600 / 60 * 0.8
+    iso = datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    print(json.dumps({"type": 1, "mmsi": mmsi, "status": 0, "speed": 120, "course": 320, "heading": 32,
+                      "lat": round(lat * 600000), "lon": round(lon * 600000), "second": t % 60,
+                      "rx_time": iso, "channel": "A"}))
+EOF
+"$lookout" ingest -q --db "$db" "$out/dense.nmea" || die "ingest of the dense day failed"
 from=$day0
 to=$((day0 + 86400))
 hour=$((day0 + 11 * 3600))  # 11:00-12:00, around the copy of that day
@@ -180,6 +200,8 @@ query track24 track "$mmsi" --db "$db" --from "@$from" --to "@$to"
 query bbox1h positions --db "$db" --bbox "$box" --from "@$hour" --to "@$((hour + 3600))"
 query bbox24h positions --db "$db" --bbox "$box" --from "@$from" --to "@$to"
 query picture vessels --db "$db" --bbox "$box" --at "@$((hour + 3600))" --max-age 1h
+query dense24 track "$dense_mmsi" --db "$db" --from "@$dense_day" --to "@$((dense_day + 86400))"
+query dense24geo track "$dense_mmsi" --db "$db" --from "@$dense_day" --to "@$((dense_day + 86400))" --format geojson
 
 # ---- report ----------------------------------------------------------------
 rate() { awk -v m="$msgs" -v us="$1" 'BEGIN{printf "%.0f", m / (us / 1e6)}'; }
@@ -201,7 +223,7 @@ secs() { awk -v us="$1" 'BEGIN{printf "%.2f", us / 1e6}'; }
     echo
     echo "| query ($qruns runs, process start included) | median ms | worst ms | lines out |"
     echo "|---|---|---|---|"
-    for id in track24 bbox1h bbox24h picture; do
+    for id in track24 dense24 dense24geo bbox1h bbox24h picture; do
         echo "| \`${qcmd[$id]//$db/DB}\` | ${qmed[$id]} | ${qmax[$id]} | ${qrows[$id]} |"
     done
     echo

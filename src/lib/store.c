@@ -1383,23 +1383,54 @@ static void read_point(sqlite3_stmt *st, int c, lo_track_point *p)
  * positions of one vessel are read period by period (the key leads with it). */
 #define VESSEL_PERIODS "SELECT period FROM position_cells WHERE mmsi = ?1 AND period BETWEEN ?2 AND ?3"
 
+/* Rows of one vessel between two times, in key order (period, then time):
+ * no sort. */
+#define TRACK_WHERE                                                                                          \
+    " FROM positions WHERE period IN (" VESSEL_PERIODS ") AND mmsi = ?1 AND time >= ?4 AND time < ?5"
+
+static int track_prepare(lo_store *s, const char *sql, uint32_t mmsi, int64_t from, int64_t to, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(s->rdb, sql, -1, st, NULL) != SQLITE_OK)
+        return rfail(s, "track query");
+    sqlite3_bind_int64(*st, 1, mmsi);
+    sqlite3_bind_int64(*st, 2, floor_div(from, PERIOD_MS));
+    sqlite3_bind_int64(*st, 3, to == INT64_MAX ? INT32_MAX : floor_div(to - 1, PERIOD_MS));
+    sqlite3_bind_int64(*st, 4, from);
+    sqlite3_bind_int64(*st, 5, to);
+    return 0;
+}
+
 static int track_query(lo_store *s, uint32_t mmsi, int64_t from_ms, int64_t to_ms, lo_point_fn fn, void *ctx)
 {
     int64_t from = from_ms == LO_TIME_NONE ? 0 : from_ms, to = to_ms == LO_TIME_NONE ? INT64_MAX : to_ms;
     if (from >= to)
         return 0;
+    /* Segment order is time order when the segment numbers never go down in
+     * time (one transmitter: nearly always). A first pass over the segment
+     * column says whether they do; only then does SQLite have to sort. */
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->rdb,
-                           "SELECT " POINT_COLS " FROM positions WHERE period IN (" VESSEL_PERIODS ")"
-                           " AND mmsi = ?1 AND time >= ?4 AND time < ?5 ORDER BY segment, time, lat, lon",
-                           -1, &st, NULL) != SQLITE_OK)
+    int rc = track_prepare(s, "SELECT segment" TRACK_WHERE " ORDER BY period, time, lat, lon", mmsi, from, to, &st);
+    if (rc)
+        return rc;
+    bool in_order = true;
+    int64_t prev = INT64_MIN;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t seg = sqlite3_column_int64(st, 0);
+        if (seg < prev) {
+            in_order = false;
+            break;
+        }
+        prev = seg;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return rfail(s, "track query");
-    sqlite3_bind_int64(st, 1, mmsi);
-    sqlite3_bind_int64(st, 2, floor_div(from, PERIOD_MS));
-    sqlite3_bind_int64(st, 3, to == INT64_MAX ? INT32_MAX : floor_div(to - 1, PERIOD_MS));
-    sqlite3_bind_int64(st, 4, from);
-    sqlite3_bind_int64(st, 5, to);
-    int rc, out = 0;
+    if ((rc = track_prepare(s,
+                            in_order ? "SELECT " POINT_COLS TRACK_WHERE " ORDER BY period, time, lat, lon"
+                                     : "SELECT " POINT_COLS TRACK_WHERE " ORDER BY segment, time, lat, lon",
+                            mmsi, from, to, &st)))
+        return rc;
+    int out = 0;
     lo_track_point p;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         read_point(st, 0, &p);

@@ -322,6 +322,30 @@ static void segments_across_runs(void **state)
     drop_db();
 }
 
+/* Two transmitters on one MMSI: segments alternate in time; the track comes
+ * segment by segment all the same. */
+static void interleaved_segments(void **state)
+{
+    (void)state;
+    fresh_db();
+    lo_store *s = open_store(false, 0);
+    lo_vessel v = vessel(219000005);
+    for (int i = 0; i < 20; i++) {
+        lo_track_point p = point(v.mmsi, T0 + i * 10000, i % 2 ? 56000000 : 55000000, 10000000, 1 + (uint32_t)i % 2);
+        put(s, &v, &p);
+    }
+    pts *got = calloc(1, sizeof *got);
+    assert_int_equal(lo_store_track(s, v.mmsi, T0, T0 + HOUR, collect, got), 0);
+    assert_int_equal(got->n, 20);
+    for (size_t i = 0; i < got->n; i++) {
+        assert_int_equal(got->p[i].segment, i < 10 ? 1 : 2);
+        assert_int_equal(got->p[i].time_ms, T0 + (int64_t)(i % 10) * 20000 + (i < 10 ? 0 : 10000));
+    }
+    free(got);
+    assert_int_equal(lo_store_close(s), 0);
+    drop_db();
+}
+
 static lo_identity_change change(uint32_t mmsi, int64_t t, lo_identity_field f, const char *old, const char *new_)
 {
     lo_identity_change c;
@@ -849,7 +873,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_texts),          cmocka_unit_test(write_once_threaded),
         cmocka_unit_test(write_once_sync),      cmocka_unit_test(refused_values),
-        cmocka_unit_test(segments_across_runs), cmocka_unit_test(identity_across_runs),
+        cmocka_unit_test(segments_across_runs), cmocka_unit_test(interleaved_segments),
+        cmocka_unit_test(identity_across_runs),
         cmocka_unit_test(queries_match_brute_force), cmocka_unit_test(events),
         cmocka_unit_test(import_marinecadastre), cmocka_unit_test(import_dma),
         cmocka_unit_test(writers),
