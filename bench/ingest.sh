@@ -24,8 +24,8 @@
 # store see another day of the same ships).
 #
 # Timing: each ingest into a fresh database (wall time, CPU time and peak RSS
-# from /usr/bin/time); messages/s = decoded messages / wall time. Also timed:
-# one thread (--threads 1). Queries, on the database of the last ingest, each
+# from /usr/bin/time); messages/s = decoded messages / wall time, for the best
+# and the median run. Also timed: one thread (--threads 1). Queries, on the database of the last ingest, each
 # a `lookout` process (so the time includes starting it and opening the file):
 #   track 24 h   the ship (MMSI of a vessel) with the most positions in one day,
 #                that day (the sample is 3 minutes of traffic: about a hundred)
@@ -114,7 +114,7 @@ bytes=$(wc -c <"$input")
 now_us() { local t=${EPOCHREALTIME:-}; [ -n "$t" ] || t=$(date +%s.%6N); t=${t/,/.}; REPLY=${t/./}; }
 db="$out/ingest.db"
 start=2012-03-14T11:30:00Z
-declare -A best cpu peak
+declare -A best cpu peak all
 ingest_one() { # LABEL EXTRA-ARGS...
     local id=$1 t0 t1 us rss u s
     shift
@@ -124,6 +124,7 @@ ingest_one() { # LABEL EXTRA-ARGS...
         die "ingest failed"
     now_us; t1=$REPLY
     us=$((t1 - t0))
+    all[$id]="${all[$id]:-} $us"
     read -r rss u s < <(tail -n 1 "$out/.time")
     if [ -z "${best[$id]:-}" ] || [ "$us" -lt "${best[$id]}" ]; then
         best[$id]=$us
@@ -205,20 +206,22 @@ query dense24geo track "$dense_mmsi" --db "$db" --from "@$dense_day" --to "@$((d
 
 # ---- report ----------------------------------------------------------------
 rate() { awk -v m="$msgs" -v us="$1" 'BEGIN{printf "%.0f", m / (us / 1e6)}'; }
+median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 secs() { awk -v us="$1" 'BEGIN{printf "%.2f", us / 1e6}'; }
 {
     echo "Input: $copies copies of the AISHub sample a day apart, $bytes bytes, $msgs messages;"
     echo "$positions positions, $vessels vessels stored; database $((dbsize / 1048576)) MB."
     echo "Machine: $(nproc) CPUs, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM;" \
-        "load average before the runs $load. Best of $runs runs."
+        "load average before the runs $load. $runs runs each, interleaved."
     echo
-    echo "| ingest | wall s | CPU s | messages/s | peak RSS MB |"
-    echo "|---|---|---|---|---|"
+    echo "| ingest | best wall s | its CPU s | messages/s (best) | median wall s | messages/s (median) | peak RSS MB |"
+    echo "|---|---|---|---|---|---|---|"
     for id in default threads1; do
         label="lookout ingest"
         [ "$id" = threads1 ] && label="lookout ingest --threads 1"
-        echo "| $label | $(secs "${best[$id]}") | ${cpu[$id]} | $(rate "${best[$id]}") |" \
-            "$((peak[$id] / 1024)) |"
+        med=$(median "${all[$id]}")
+        echo "| $label | $(secs "${best[$id]}") | ${cpu[$id]} | $(rate "${best[$id]}") | $(secs "$med") |" \
+            "$(rate "$med") | $((peak[$id] / 1024)) |"
     done
     echo
     echo "| query ($qruns runs, process start included) | median ms | worst ms | lines out |"
