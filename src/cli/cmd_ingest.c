@@ -215,6 +215,16 @@ static int ingest_file(ingest *g, const char *path, char *buf)
         }
         if (n == 0)
             break;
+        /* The format is told by the first line: a pipe may hand it over in
+         * pieces, so read on until it is whole (or the input ends). */
+        while (first && !memchr(buf, '\n', (size_t)n) && n < (ssize_t)CHUNK) {
+            ssize_t more = read(fd, buf + n, CHUNK - (size_t)n);
+            if (more < 0 && errno == EINTR)
+                continue;
+            if (more <= 0)
+                break;
+            n += more;
+        }
         size_t off = 0;
         if (first) {
             first = false;
