@@ -2,7 +2,7 @@
 # setup.sh - install what lookout needs to build and test on Debian 12 (run as root).
 # Idempotent: apt-get skips what is already installed.
 set -eu
-PKGS="build-essential cmake pkg-config libcmocka-dev libjansson-dev libsqlite3-dev sqlite3 python3"
+PKGS="build-essential cmake pkg-config libcmocka-dev libjansson-dev libsqlite3-dev sqlite3 python3 libgeos-dev zlib1g-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -62,4 +62,15 @@
  * costs one INSERT OR IGNORE). */
 #define LO_STORE_CELL_CACHE (1u << 16)
 
+/* Geographic data (geo.c, land.c, ports.c, zones.c). Natural Earth's 10 m land
+ * is 16 MB of GeoJSON with 409,000 vertices; the caps leave room for coastlines
+ * ten times finer while bounding what a bad or hostile file can make us
+ * allocate (about 150 bytes per land vertex, 100 per port). */
+#define LO_GEO_MAX_FILE (512u << 20)        /* bytes of one data file, decompressed */
+#define LO_GEO_MAX_VERTICES (1u << 24)      /* land vertices after cutting, and per zone file */
+#define LO_GEO_MAX_PORTS (1u << 22)         /* ports and anchorages together */
+#define LO_GEO_MAX_ZONES (1u << 16)         /* zones in one lo_zones */
+#define LO_GEO_MAX_CSV_LINE 4096            /* a longer port CSV line is refused */
+#define LO_GEO_MAX_LAND_CPD 16              /* land grid cells per degree (16: 66 M cells) */
+
 #endif
