@@ -79,4 +79,40 @@ int lo_encode_nmea(const uint8_t *bits, uint32_t nbits, const lo_nmea_opts *o, c
  * characters per sentence (0: 60). */
 unsigned lo_nmea_sentences(uint32_t nbits, unsigned max_payload);
 
+/* One field value for lo_encode_fields. */
+typedef struct lo_field_value {
+    const char *name; /* the field's name as decode writes it: "lat", "shipname", "part" */
+    int64_t value;    /* raw units, as decode writes them: lat/lon in 1/10000 minute,
+                         speed in 1/10 knot, booleans 0/1, type 24 "part" 0 (A) or 1 (B),
+                         times as their packed bits (type 5 "eta": month, day, hour,
+                         minute in 4, 5, 5, 6 bits) */
+    const char *text; /* text fields: the text (NUL-terminated; value is ignored);
+                         NULL for every other field */
+} lo_field_value;
+
+/* Encode a message from field values, without JSON: the fast path for programs
+ * that make messages (the scenario simulator). Walks the same layout tables as
+ * lo_encode_json, so every standard message type 1-27 can be written, with
+ * these differences: values are raw, the message is always its layout's full
+ * length (no short forms), and raw data, arrays, type 21 name extensions and
+ * binary application fields (types 6/8 beyond DAC/FI) are not supported (use
+ * lo_encode_json). Values may come in any order; in the layout's order each is
+ * found with one comparison. "type" need not be given (it is `type`).
+ *
+ * The variant is the first of the type's layouts that the decoder would choose
+ * for the bits written and that carries every value given (type 24: "part", and
+ * the MMSI for an auxiliary craft's part B). A field not given takes its
+ * "not available" value, else 0; text shorter than its field is '@'-padded.
+ * For type 24 part B, "vendorid" and "model"/"serial" are the same bits: the
+ * values given last in the layout ("model", "serial") win.
+ *
+ * bits must hold LO_MAX_PAYLOAD_BYTES. Returns 0, LO_E_INVAL (bad arguments, a
+ * text for a number or a number for a text, a character six-bit text cannot
+ * carry, an unsupported field), LO_E_RANGE (a value that does not fit its bits,
+ * text too long, a value for a field no variant carries) or LO_E_UNKNOWN_FIELD,
+ * with a one-line reason naming the field in err (may be NULL). No allocation,
+ * no I/O; writes only inside bits, nbits and err. */
+int lo_encode_fields(unsigned type, const lo_field_value *values, size_t n, uint8_t *bits, uint32_t *nbits,
+                     char *err, size_t errlen);
+
 #endif

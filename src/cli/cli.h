@@ -9,6 +9,7 @@ int cmd_ingest(int argc, char **argv);
 int cmd_vessels(int argc, char **argv);
 int cmd_track(int argc, char **argv);
 int cmd_positions(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 /* Print "lookout: <fmt>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

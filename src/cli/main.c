@@ -27,6 +27,7 @@ static void usage(FILE *out)
           "  vessels  the picture (from the database): vessels at a time, in an area\n"
           "  track    one vessel's track, split into segments\n"
           "  positions  stored positions in an area and time window\n"
+          "  sim      simulate AIS from a scenario: vessels, events, background traffic\n"
           "\n"
           "Run 'lookout COMMAND --help' for a command's options.\n",
           out);
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
         return cmd_track(argc - 1, argv + 1);
     if (!strcmp(cmd, "positions"))
         return cmd_positions(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sim"))
+        return cmd_sim(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;

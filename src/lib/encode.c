@@ -1175,3 +1175,196 @@ int lo_encode_nmea(const uint8_t *bits, uint32_t nbits, const lo_nmea_opts *o, c
     out[b.len] = '\0';
     return (int)b.len;
 }
+
+/* ---- from field values (lo_encode_fields) ------------------------------------------- */
+
+/* Index in v of the value for field name, or -1. The value after the last one
+ * found is tried first: callers that list values in layout order pay one
+ * comparison per field. */
+static int value_of(const lo_field_value *v, size_t n, const char *name, size_t *hint)
+{
+    for (size_t k = 0, i = *hint; k < n; k++, i++) {
+        if (i >= n)
+            i = 0;
+        if (v[i].name && v[i].name[0] == name[0] && !strcmp(v[i].name, name)) {
+            *hint = i + 1;
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static int fields_fail(strbuf *b, int rc, const char *field, const char *msg)
+{
+    b->len = 0;
+    b->overflow = false;
+    if (field) {
+        sb_puts(b, "field '");
+        sb_puts(b, field);
+        sb_puts(b, "': ");
+    }
+    sb_puts(b, msg);
+    return rc;
+}
+
+/* Write the values with layout L. *carried: every value given went into a field
+ * that carries it (a value for a field L has not, or a non-zero value for a field
+ * of width 0, leaves it false without an error: another variant may carry it). */
+static int fields_with(const lo_layout *L, unsigned type, const lo_field_value *v, size_t n, bool *used,
+                       uint8_t *bits, uint32_t *nbits, bool *carried, strbuf *err)
+{
+    memset(bits, 0, LO_MAX_PAYLOAD_BYTES);
+    uint32_t pos = 0, hw = 0;
+    size_t hint = 0;
+    *carried = true;
+    for (unsigned fi = 0; fi < L->nfields; fi++) {
+        const lo_field *f = &L->fields[fi];
+        int i = f->name ? value_of(v, n, f->name, &hint) : -1;
+        if (i >= 0)
+            used[i] = true;
+        bool given = i >= 0;
+        switch ((lo_kind)f->kind) {
+        case LO_K_SPARE:
+            pos += f->bits;
+            break;
+        case LO_K_BACK:
+            pos = pos >= f->bits ? pos - f->bits : 0;
+            continue;
+        case LO_K_TEXT:
+        case LO_K_TEXT_REST: {
+            const char *s = given ? v[i].text : "";
+            if (!s)
+                return fields_fail(err, LO_E_INVAL, f->name, "expected a text");
+            size_t len = strlen(s);
+            size_t nchars = f->kind == LO_K_TEXT ? f->bits / 6u : len;
+            if (len > nchars || (uint64_t)pos + 6 * nchars > LO_MAX_PAYLOAD_BITS) {
+                strbuf *b = err;
+                fields_fail(b, LO_E_RANGE, f->name, "");
+                sb_u64(b, len);
+                sb_puts(b, " characters, at most ");
+                sb_u64(b, f->kind == LO_K_TEXT ? nchars : (LO_MAX_PAYLOAD_BITS - pos) / 6);
+                sb_puts(b, " fit");
+                return LO_E_RANGE;
+            }
+            for (size_t k = 0; k < nchars; k++) {
+                int c = k < len ? sixbit((unsigned char)s[k]) : 0;
+                if (c < 0)
+                    return fields_fail(err, LO_E_INVAL, f->name, "a character six-bit text cannot carry");
+                if (pos >= hw || given)
+                    put_bits(bits, pos, 6, (uint64_t)c);
+                pos += 6;
+            }
+            break;
+        }
+        case LO_K_DATA:
+        case LO_K_ARRAY:
+        case LO_K_TEXT_TAIL:
+            if (given)
+                return fields_fail(err, LO_E_INVAL, f->name, "not supported by lo_encode_fields (use lo_encode_json)");
+            break;
+        default: {
+            if (given && v[i].text)
+                return fields_fail(err, LO_E_INVAL, f->name, "expected a number, not a text");
+            int64_t x = given ? v[i].value : f->na != LO_NA_NONE ? f->na : 0;
+            if (!strcmp(f->name, "type")) {
+                if (given && x != (int64_t)type)
+                    return fields_fail(err, LO_E_INVAL, "type", "differs from the type asked for");
+                x = type;
+            }
+            if (f->bits == 0) { /* the variant does not carry it: only 0 reads back */
+                if (given && x != 0)
+                    *carried = false;
+                continue;
+            }
+            unsigned w = f->bits;
+            int64_t lo = 0, hi = w >= 63 ? INT64_MAX : ((int64_t)1 << w) - 1;
+            if (f->kind == LO_K_INT && w < 63) {
+                lo = -((int64_t)1 << (w - 1));
+                hi = ((int64_t)1 << (w - 1)) - 1;
+            }
+            if (x < lo || x > hi) {
+                fields_fail(err, LO_E_RANGE, f->name, "");
+                sb_i64(err, x);
+                sb_puts(err, " does not fit in ");
+                sb_u64(err, w);
+                sb_puts(err, f->kind == LO_K_INT ? " signed bits " : " bits ");
+                sb_range(err, lo, hi);
+                return LO_E_RANGE;
+            }
+            if (f->kind == LO_K_ENUM_ONLY && f->names && !lo_enum_text(f->names, x))
+                return fields_fail(err, LO_E_RANGE, f->name, "not one of the values this message allows");
+            if ((uint64_t)pos + w > LO_MAX_PAYLOAD_BITS)
+                return fields_fail(err, LO_E_RANGE, f->name, "the message would be too long");
+            if (pos >= hw || given)
+                put_bits(bits, pos, w, (uint64_t)x);
+            pos += w;
+            break;
+        }
+        }
+        if (pos > hw)
+            hw = pos;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (!used[k])
+            *carried = false;
+    *nbits = hw;
+    return 0;
+}
+
+int lo_encode_fields(unsigned type, const lo_field_value *values, size_t n, uint8_t *bits, uint32_t *nbits,
+                     char *err, size_t errlen)
+{
+    char dummy[1];
+    if (!err || errlen == 0) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    err[0] = '\0';
+    strbuf b = {.p = err, .cap = errlen - 1};
+    int rc = 0;
+    if (!bits || !nbits || (n && !values) || n > LO_MAX_VALUES || type < 1 || type > 27) {
+        rc = fields_fail(&b, LO_E_INVAL, NULL, "bad arguments");
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (!values[k].name) {
+            rc = fields_fail(&b, LO_E_INVAL, NULL, "a value without a name");
+            goto out;
+        }
+    const lo_layout *cand[MAX_VARIANTS];
+    unsigned nc = type_layouts(type, cand, MAX_VARIANTS);
+    bool used[LO_MAX_VALUES];
+    const char *stray = NULL;
+    for (unsigned c = 0; c < nc; c++) {
+        bool carried;
+        memset(used, 0, n * sizeof used[0]);
+        rc = fields_with(cand[c], type, values, n, used, bits, nbits, &carried, &b);
+        if (rc) {
+            if (lo_layout_select(bits, *nbits) == cand[c] || nc == 1)
+                goto out; /* the variant these values choose: its error is the one */
+            continue;
+        }
+        if (!carried) {
+            for (size_t k = 0; k < n && !stray; k++)
+                if (!used[k])
+                    stray = values[k].name;
+            continue;
+        }
+        if (lo_layout_select(bits, *nbits) == cand[c] && *nbits >= cand[c]->min_bits &&
+            *nbits <= cand[c]->max_bits)
+            goto out;
+    }
+    if (stray) {
+        fields_fail(&b, LO_E_UNKNOWN_FIELD, stray, "not a field of message ");
+        sb_u64(&b, type);
+        rc = LO_E_UNKNOWN_FIELD;
+    } else {
+        fields_fail(&b, LO_E_RANGE, NULL, "no variant of message ");
+        sb_u64(&b, type);
+        sb_puts(&b, " carries these values");
+        rc = LO_E_RANGE;
+    }
+out:
+    err[rc ? b.len : 0] = '\0';
+    return rc;
+}
