@@ -50,6 +50,20 @@ typedef struct set {
 
 static volatile double sink;
 
+/* Peak resident memory so far (Linux), in MB; 0 when unknown. */
+static double peak_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = strtod(line + 6, NULL);
+    if (f)
+        fclose(f);
+    return kb / 1024;
+}
+
 enum { T_LAND, T_SHORE50, T_SHORE, T_PORT10, T_PORT, T_ZONES, NTESTS };
 static const char *const test_names[NTESTS] = {
     "on land", "shore distance, capped at 50 nm", "shore distance, exact", "nearest port/anchorage, within 10 km",
@@ -156,7 +170,7 @@ int main(int argc, char **argv)
     lo_geo_error err = {0};
     double t0 = now_s();
     int rc = lo_geo_load(&g, dir, &cfg, &err);
-    double t_all = now_s() - t0;
+    double t_all = now_s() - t0, mem = peak_mb();
     if (rc) {
         fprintf(stderr, "geo_bench: %s: %s\n", lo_strerror(rc), err.text);
         return 1;
@@ -171,9 +185,10 @@ int main(int argc, char **argv)
     lo_land_destroy(l2);
     lo_land_stats ls;
     lo_land_get_stats(g.land, &ls);
-    printf("load: everything %.2f s; land %.2f s (%u rings, %u vertices, %u shore edges, grid %ux%u, "
-           "%u cells with edges, longest list %u, %.1f MB); %u ports and anchorages\n",
-           t_all, t_land, ls.rings, ls.vertices, ls.shore_edges, ls.cols, ls.rows, ls.cells_with_edges,
+    printf("load (CPU time): land and ports %.2f s, peak resident memory %.0f MB; land alone %.2f s (%u rings, "
+           "%u vertices, %u shore edges, grid %ux%u, %u cells with edges, longest list %u, index %.1f MB); "
+           "%u ports and anchorages\n",
+           t_all, mem, t_land, ls.rings, ls.vertices, ls.shore_edges, ls.cols, ls.rows, ls.cells_with_edges,
            ls.max_cell_edges, ls.memory_bytes / 1e6, lo_ports_count(g.ports));
     for (int z = 0; z < nzones; z++) {
         t0 = now_s();

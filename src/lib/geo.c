@@ -98,6 +98,7 @@ int geo_read_file(const char *path, size_t max, char **out, size_t *len, lo_geo_
 {
     *out = NULL;
     *len = 0;
+    errno = 0;
     gzFile f = gzopen(path, "rb");
     if (!f) {
         geo_error(err, -1, "%s: %s", geo_basename(path), errno ? strerror(errno) : "cannot open");

@@ -43,7 +43,7 @@
  * each other in memory, so that neighbouring edges share their ends and a
  * look-up reads few cache lines. */
 #define CHUNK_EDGES 8
-#define CHUNKS_PER_LEAF 2
+#define CHUNKS_PER_LEAF 1 /* measured: 8 x 1 beats 4, 6, 12, 16 edges and 2 or 4 chunks a leaf */
 
 typedef struct chunk {
     uint32_t first; /* first vertex */

@@ -25,10 +25,11 @@
 #include "lookout/limits.h"
 
 #define WORLD_CPD 1     /* world grid: cells per degree */
-#define PART_GRID_MAX 64 /* cells along each side of a part's grid, at most */
+#define PART_GRID_MIN 16 /* cells along each side of a part's grid, at least */
+#define PART_GRID_MAX 64 /* ... and at most */
 #define EDGE_EPS 1e-9    /* degrees: an edge this near a cell marks it */
 
-enum { C_OUT = 0, C_IN = 1, C_EDGE = 2 };
+enum { C_OUT = 0, C_IN = 1, C_EDGE = 2, C_FREE = 3 /* while loading */ };
 
 typedef struct part {
     double x0, y0, x1, y1; /* box; x1 may pass 180 */
@@ -226,20 +227,26 @@ static GEOSGeometry *make_ring(adder *ad, const double *xy, size_t n, double dx)
     return GEOSGeom_createLinearRing_r(ctx, seq);
 }
 
-/* Mark the part cells an edge's box (grown by EDGE_EPS) meets. */
+/* Mark the part cells an edge meets: the edge is cut into pieces no longer
+ * than a cell, and the cells each piece's box (grown by EDGE_EPS) meets are
+ * marked, so a long diagonal edge marks a band of cells, not its whole box. */
 static void mark_edge(part *p, double ax, double ay, double bx, double by)
 {
-    double lx = fmin(ax, bx) - EDGE_EPS, hx = fmax(ax, bx) + EDGE_EPS;
-    double ly = fmin(ay, by) - EDGE_EPS, hy = fmax(ay, by) + EDGE_EPS;
-    double c0 = floor((lx - p->x0) * p->sx), c1 = floor((hx - p->x0) * p->sx);
-    double r0 = floor((ly - p->y0) * p->sy), r1 = floor((hy - p->y0) * p->sy);
-    c0 = fmax(c0, 0);
-    r0 = fmax(r0, 0);
-    c1 = fmin(c1, p->gx - 1);
-    r1 = fmin(r1, p->gy - 1);
-    for (double r = r0; r <= r1; r++)
-        for (double c = c0; c <= c1; c++)
-            p->cell[(uint32_t)r * p->gx + (uint32_t)c] = C_EDGE;
+    double steps = ceil(fmax(fabs(bx - ax) * p->sx, fabs(by - ay) * p->sy));
+    if (steps < 1)
+        steps = 1;
+    for (double i = 0; i < steps; i++) {
+        double t0 = i / steps, t1 = (i + 1) / steps;
+        double x0 = ax + (bx - ax) * t0, y0 = ay + (by - ay) * t0;
+        double x1 = ax + (bx - ax) * t1, y1 = ay + (by - ay) * t1;
+        double lx = fmin(x0, x1) - EDGE_EPS, hx = fmax(x0, x1) + EDGE_EPS;
+        double ly = fmin(y0, y1) - EDGE_EPS, hy = fmax(y0, y1) + EDGE_EPS;
+        double c0 = fmax(floor((lx - p->x0) * p->sx), 0), c1 = fmin(floor((hx - p->x0) * p->sx), p->gx - 1);
+        double r0 = fmax(floor((ly - p->y0) * p->sy), 0), r1 = fmin(floor((hy - p->y0) * p->sy), p->gy - 1);
+        for (double r = r0; r <= r1; r++)
+            for (double c = c0; c <= c1; c++)
+                p->cell[(uint32_t)r * p->gx + (uint32_t)c] = C_EDGE;
+    }
 }
 
 static int mark_ring(lo_zones *z, part *p, const GEOSGeometry *ring)
@@ -308,37 +315,65 @@ static int add_part(adder *ad, GEOSGeometry *g)
     p->prep = GEOSPrepare_r(ctx, g);
     if (!p->prep)
         return LO_E_NOMEM;
-    /* the part grid: about one cell per 4 vertices, at most PART_GRID_MAX a side */
+    /* the part grid: twice the square root of the vertices a side, within
+     * PART_GRID_MIN..PART_GRID_MAX */
     int nv = GEOSGetNumCoordinates_r(ctx, g);
-    double side = sqrt(nv > 0 ? nv / 4.0 : 1);
-    uint32_t g1 = side < 1 ? 1 : side > PART_GRID_MAX ? PART_GRID_MAX : (uint32_t)side;
+    double side = 2 * sqrt(nv > 0 ? nv : 1);
+    uint32_t g1 = side < PART_GRID_MIN ? PART_GRID_MIN : side > PART_GRID_MAX ? PART_GRID_MAX : (uint32_t)side;
     double w = fmax(x1 - x0, 1e-9), h = fmax(y1 - y0, 1e-9);
     p->gx = g1;
     p->gy = g1;
     p->sx = g1 / w;
     p->sy = g1 / h;
-    p->cell = calloc((size_t)p->gx * p->gy, 1);
-    if (!p->cell)
+    p->cell = malloc((size_t)p->gx * p->gy);
+    uint32_t *queue = malloc((size_t)p->gx * p->gy * sizeof *queue);
+    if (!p->cell || !queue) {
+        free(queue);
         return LO_E_NOMEM;
+    }
+    memset(p->cell, C_FREE, (size_t)p->gx * p->gy);
     int rc = mark_ring(z, p, GEOSGetExteriorRing_r(ctx, g));
     int nh = GEOSGetNumInteriorRings_r(ctx, g);
     for (int i = 0; rc == 0 && i < nh; i++)
         rc = mark_ring(z, p, GEOSGetInteriorRingN_r(ctx, g, i));
-    if (rc)
-        return rc;
-    /* a cell no edge meets is wholly inside or outside: its centre says which */
-    for (uint32_t r = 0; r < p->gy; r++) {
-        for (uint32_t c = 0; c < p->gx; c++) {
-            uint8_t *cl = &p->cell[r * p->gx + c];
-            if (*cl == C_EDGE)
-                continue;
-            int err = 0;
-            bool in = geos_covers(z, p, x0 + (c + 0.5) / p->sx, y0 + (r + 0.5) / p->sy, &err);
-            if (err)
-                return err;
-            *cl = in ? C_IN : C_OUT;
+    /* Cells no edge meets are wholly inside or outside, and so is a whole
+     * region of them joined side by side: one GEOS test per region. */
+    for (uint32_t start = 0; rc == 0 && start < p->gx * p->gy; start++) {
+        if (p->cell[start] != C_FREE)
+            continue;
+        uint32_t r = start / p->gx, c = start % p->gx;
+        int err = 0;
+        bool in = geos_covers(z, p, x0 + (c + 0.5) / p->sx, y0 + (r + 0.5) / p->sy, &err);
+        if (err) {
+            rc = err;
+            break;
+        }
+        uint8_t st = in ? C_IN : C_OUT;
+        uint32_t head = 0, tail = 0;
+        p->cell[start] = st;
+        queue[tail++] = start;
+        while (head < tail) {
+            uint32_t k = queue[head++], kr = k / p->gx, kc = k % p->gx;
+            uint32_t nb[4], nn = 0;
+            if (kc > 0)
+                nb[nn++] = k - 1;
+            if (kc + 1 < p->gx)
+                nb[nn++] = k + 1;
+            if (kr > 0)
+                nb[nn++] = k - p->gx;
+            if (kr + 1 < p->gy)
+                nb[nn++] = k + p->gx;
+            for (uint32_t i = 0; i < nn; i++) {
+                if (p->cell[nb[i]] == C_FREE) {
+                    p->cell[nb[i]] = st;
+                    queue[tail++] = nb[i];
+                }
+            }
         }
     }
+    free(queue);
+    if (rc)
+        return rc;
     zone_rec *zr = &z->zones[p->zone];
     zr->nparts++;
     zr->pub.parts++;
