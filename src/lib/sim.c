@@ -69,6 +69,7 @@ typedef struct sim_vessel {
     bool scripted, accuracy, has_rot, part_b_next;
     char chan, cls;
     int64_t eta;               /* scripted: arrival at the last waypoint (0: none) */
+    int64_t last_part_a;       /* class B: when the last type 24 part A was due */
 } sim_vessel;
 
 typedef struct heap_ent {
@@ -499,10 +500,12 @@ static int static_report(lo_sim *s, sim_vessel *v, int64_t t, const sim_state *s
 static int64_t next_static_time(const lo_sim *s, sim_vessel *v, int64_t t)
 {
     int64_t next;
-    if (v->cls == 'B' && v->part_b_next)
+    if (v->cls == 'B' && v->part_b_next) {
+        v->last_part_a = t;
         next = t + 1000 + (int64_t)(sim_rand(&v->rng) % 9000); /* part B within a minute of A */
-    else
-        next = t + STATIC_MS - (v->cls == 'B' ? 5000 : 0);
+    } else {
+        next = (v->cls == 'B' ? v->last_part_a : t) + STATIC_MS;
+    }
     int64_t change = next_identity(s, v);
     if (change > t && change < next) {
         next = change; /* a changed identity is sent when it changes */

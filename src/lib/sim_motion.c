@@ -115,6 +115,9 @@ void sim_leg_sail(sim_leg *L, double lat0, double lon0, double lat1, double lon1
     L->omega = vec_angle(L->a, L->b);
 }
 
+#define WANDER_E 0.78
+#define WANDER_N 0.625
+
 void sim_leg_hold(sim_leg *L, double lat, double lon, int64_t t0, int64_t t1, double radius_m, double speed_kn,
                   double heading, uint8_t status, uint64_t phase_seed)
 {
@@ -127,9 +130,11 @@ void sim_leg_hold(sim_leg *L, double lat, double lon, int64_t t0, int64_t t1, do
     L->a[1] = lon;
     L->radius_m = (float)radius_m;
     L->heading = (float)heading;
-    /* Wander: east R sin(w t + p1), north 0.8 R sin(0.7 w t + p2); its top speed
-     * is below R w sqrt(1 + 0.31) = 1.15 R w, so w = v / (1.15 R) keeps it under v. */
-    L->omega = radius_m > 0.5 ? speed_kn * SIM_KN / (1.15 * radius_m) : 0.0;
+    /* Wander: east WANDER_E R sin(w t + p1), north WANDER_N R sin(0.7 w t + p2),
+     * never further than R from the centre (0.78^2 + 0.625^2 < 1); its top speed
+     * is below w R sqrt(0.78^2 + (0.7 * 0.625)^2) = 0.894 w R, so w = v / (0.9 R)
+     * keeps it under v. */
+    L->omega = radius_m > 0.5 ? speed_kn * SIM_KN / (0.9 * radius_m) : 0.0;
     uint64_t s = phase_seed;
     L->phase1 = (float)(2.0 * SIM_PI * sim_unif(&s));
     L->phase2 = (float)(2.0 * SIM_PI * sim_unif(&s));
@@ -208,10 +213,10 @@ void sim_leg_eval(const sim_leg *L, int64_t t, sim_state *st)
     double tau = (double)(t - L->t0) / 1000.0, R = L->radius_m, w = L->omega;
     double e = L->off_e, n = L->off_n, ve = 0, vn = 0;
     if (R > 0.5 && w > 0) {
-        e += R * sin(w * tau + L->phase1);
-        n += 0.8 * R * sin(0.7 * w * tau + L->phase2);
-        ve = R * w * cos(w * tau + L->phase1);
-        vn = 0.56 * R * w * cos(0.7 * w * tau + L->phase2);
+        e += WANDER_E * R * sin(w * tau + L->phase1);
+        n += WANDER_N * R * sin(0.7 * w * tau + L->phase2);
+        ve = WANDER_E * R * w * cos(w * tau + L->phase1);
+        vn = 0.7 * WANDER_N * R * w * cos(0.7 * w * tau + L->phase2);
     }
     sim_offset(L->a[0], L->a[1], e, n, &st->lat, &st->lon);
     st->sog_kn = sqrt(ve * ve + vn * vn) / SIM_KN;
