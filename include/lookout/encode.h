@@ -99,9 +99,10 @@ typedef struct lo_field_value {
  * lo_encode_json). Values may come in any order; in the layout's order each is
  * found with one comparison. "type" need not be given (it is `type`).
  *
- * The variant is the first of the type's layouts that the decoder would choose
- * for the bits written and that carries every value given (type 24: "part", and
- * the MMSI for an auxiliary craft's part B). A field not given takes its
+ * The variant is one the decoder would choose for the bits written and that
+ * carries every value given (type 24: "part", and the MMSI for an auxiliary
+ * craft's part B): the layout the decoder picks for the type alone when that
+ * fits, else the first of the type's layouts that does. A field not given takes its
  * "not available" value, else 0; text shorter than its field is '@'-padded.
  * For type 24 part B, "vendorid" and "model"/"serial" are the same bits: the
  * values given last in the layout ("model", "serial") win.

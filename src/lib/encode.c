@@ -1186,7 +1186,10 @@ static int value_of(const lo_field_value *v, size_t n, const char *name, size_t 
     for (size_t k = 0, i = *hint; k < n; k++, i++) {
         if (i >= n)
             i = 0;
-        if (v[i].name && v[i].name[0] == name[0] && !strcmp(v[i].name, name)) {
+        const char *a = v[i].name, *b = name;
+        while (*a && *a == *b) /* names are a few characters: no call */
+            a++, b++;
+        if (*a == *b) {
             *hint = i + 1;
             return (int)i;
         }
@@ -1266,7 +1269,7 @@ static int fields_with(const lo_layout *L, unsigned type, const lo_field_value *
             if (given && v[i].text)
                 return fields_fail(err, LO_E_INVAL, f->name, "expected a number, not a text");
             int64_t x = given ? v[i].value : f->na != LO_NA_NONE ? f->na : 0;
-            if (!strcmp(f->name, "type")) {
+            if (f->name[0] == 't' && !strcmp(f->name, "type")) {
                 if (given && x != (int64_t)type)
                     return fields_fail(err, LO_E_INVAL, "type", "differs from the type asked for");
                 x = type;
@@ -1331,9 +1334,21 @@ int lo_encode_fields(unsigned type, const lo_field_value *values, size_t n, uint
             rc = fields_fail(&b, LO_E_INVAL, NULL, "a value without a name");
             goto out;
         }
+    bool used[LO_MAX_VALUES];
+    /* Most types have one layout: try the one the decoder picks for the type
+     * alone first, and look through the type's others only when it does not fit. */
+    uint8_t head[32] = {(uint8_t)(type << 2)}; /* selectors read the first 140 bits at most */
+    const lo_layout *first = lo_layout_select(head, 8 * sizeof head);
+    if (first) {
+        bool carried;
+        memset(used, 0, n * sizeof used[0]);
+        if (fields_with(first, type, values, n, used, bits, nbits, &carried, &b) == 0 && carried &&
+            lo_layout_select(bits, *nbits) == first && *nbits >= first->min_bits && *nbits <= first->max_bits)
+            goto out;
+        b.len = 0;
+    }
     const lo_layout *cand[MAX_VARIANTS];
     unsigned nc = type_layouts(type, cand, MAX_VARIANTS);
-    bool used[LO_MAX_VALUES];
     const char *stray = NULL;
     for (unsigned c = 0; c < nc; c++) {
         bool carried;

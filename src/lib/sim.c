@@ -3,9 +3,10 @@
  * (lo_encode_fields) -> NMEA sentences with tag blocks (lo_encode_nmea); and
  * the ground truth of every scripted event.
  *
- * Time order: every vessel has two entries in a binary heap (next position
- * report, next static report), keyed by (time, vessel, kind) so that ties
- * always break the same way. Events change what a vessel sends, never where
+ * Time order: every vessel has two entries in a 4-ary heap (next position
+ * report, next static report), each one 64-bit key of (time since the start,
+ * vessel, kind) so that ties always break the same way and a comparison is
+ * one instruction. Events change what a vessel sends, never where
  * it is: a dark vessel sends nothing, a spoofed one sends another position,
  * an identity change other static data or another MMSI. Motion is the plan's
  * (sim_motion.c) or, for background vessels, the lane's (sim_traffic.c). */
@@ -72,11 +73,13 @@ typedef struct sim_vessel {
     int64_t last_part_a;       /* class B: when the last type 24 part A was due */
 } sim_vessel;
 
-typedef struct heap_ent {
-    int64_t t;
-    uint32_t v;
-    uint32_t kind;
-} heap_ent;
+/* Heap keys: time since the start in ms (36 bits: 795 days), vessel (26 bits),
+ * kind (1 bit). Times at or past the end are all "the end". */
+typedef uint64_t heap_key;
+#define KEY_TIME_BITS 36
+#define KEY_VESSEL_BITS 26
+#define KEY_TIME_MAX (((int64_t)1 << KEY_TIME_BITS) - 1)
+_Static_assert(LO_SIM_MAX_VESSELS <= (1u << KEY_VESSEL_BITS), "vessel index must fit a heap key");
 
 /* Computed truth of an event, beyond lo_sim_event. */
 typedef struct sim_truth {
@@ -102,7 +105,7 @@ struct lo_sim {
     lo_sim_event *ev;
     sim_truth *truth;
     char (*ev_ids)[LO_SIM_MAX_LABEL];
-    heap_ent *heap;
+    heap_key *heap;
     uint32_t nheap;
     uint32_t *mset; /* MMSIs taken (open addressing), while creating */
     uint32_t mcap;
@@ -138,28 +141,35 @@ static void mmsi_add(lo_sim *s, uint32_t mmsi)
 
 /* ---- heap ------------------------------------------------------------------------------ */
 
-static bool ent_less(const heap_ent *a, const heap_ent *b)
+static heap_key make_key(const lo_sim *s, int64_t t, uint32_t v, unsigned kind)
 {
-    if (a->t != b->t)
-        return a->t < b->t;
-    if (a->v != b->v)
-        return a->v < b->v;
-    return a->kind < b->kind;
+    int64_t rel = t - s->info.start_ms;
+    if (rel < 0)
+        rel = 0;
+    if (rel > KEY_TIME_MAX)
+        rel = KEY_TIME_MAX;
+    return (uint64_t)rel << (KEY_VESSEL_BITS + 1) | (uint64_t)v << 1 | kind;
 }
 
-static void heap_down(heap_ent *h, uint32_t n, uint32_t i)
+static int64_t key_time(const lo_sim *s, heap_key k) { return s->info.start_ms + (int64_t)(k >> (KEY_VESSEL_BITS + 1)); }
+static uint32_t key_vessel(heap_key k) { return (uint32_t)(k >> 1) & ((1u << KEY_VESSEL_BITS) - 1); }
+
+/* 4-ary: half the levels of a binary heap, and a node's children share a cache line. */
+static void heap_down(heap_key *h, uint32_t n, uint32_t i)
 {
-    heap_ent e = h[i];
+    heap_key e = h[i];
     for (;;) {
-        uint32_t c = 2 * i + 1;
+        uint32_t c = 4 * i + 1;
         if (c >= n)
             break;
-        if (c + 1 < n && ent_less(&h[c + 1], &h[c]))
-            c++;
-        if (!ent_less(&h[c], &e))
+        uint32_t best = c, last = c + 4 < n ? c + 4 : n;
+        for (uint32_t k = c + 1; k < last; k++)
+            if (h[k] < h[best])
+                best = k;
+        if (h[best] >= e)
             break;
-        h[i] = h[c];
-        i = c;
+        h[i] = h[best];
+        i = best;
     }
     h[i] = e;
 }
@@ -423,10 +433,13 @@ static int position_report(lo_sim *s, sim_vessel *v, int64_t t, const sim_state 
     m->status = st->status;
     if (v->cls == 'B') {
         /* A "CS" unit: no heading sensor, ITDMA carrier-sense state (M.1371-5 3.3.7.3.2). */
+        /* Every field, in layout order: the encoder then finds each with one comparison. */
         lo_field_value fv[] = {
-            FV("mmsi", v->mmsi), FV("speed", speed), FV("accuracy", v->accuracy), FV("lon", raw_pos(lon)),
-            FV("lat", raw_pos(lat)), FV("course", course), FV("heading", 511), FV("second", second),
-            FV("cs", 1), FV("display", 0), FV("dsc", 1), FV("band", 1), FV("msg22", 1), FV("radio", 917510),
+            FV("type", 18),        FV("repeat", 0),      FV("mmsi", v->mmsi),      FV("reserved", 0),
+            FV("speed", speed),    FV("accuracy", v->accuracy), FV("lon", raw_pos(lon)), FV("lat", raw_pos(lat)),
+            FV("course", course),  FV("heading", 511),   FV("second", second),     FV("regional", 0),
+            FV("cs", 1),           FV("display", 0),     FV("dsc", 1),             FV("band", 1),
+            FV("msg22", 1),        FV("assigned", 0),    FV("raim", 0),            FV("radio", 917510),
         };
         return emit(s, v, t, 18, fv, sizeof fv / sizeof fv[0], m);
     }
@@ -443,9 +456,10 @@ static int position_report(lo_sim *s, sim_vessel *v, int64_t t, const sim_state 
     unsigned type = st->turning ? 3 : 1;
     int64_t radio = type == 3 ? (interval * 2250 / 60000) << 4 : sotdma(v, t, interval);
     lo_field_value fv[] = {
-        FV("mmsi", v->mmsi),  FV("status", st->status),   FV("turn", turn),         FV("speed", speed),
-        FV("accuracy", v->accuracy), FV("lon", raw_pos(lon)), FV("lat", raw_pos(lat)), FV("course", course),
-        FV("heading", heading), FV("second", second),     FV("radio", radio),
+        FV("type", type),       FV("repeat", 0),          FV("mmsi", v->mmsi),      FV("status", st->status),
+        FV("turn", turn),       FV("speed", speed),       FV("accuracy", v->accuracy), FV("lon", raw_pos(lon)),
+        FV("lat", raw_pos(lat)), FV("course", course),    FV("heading", heading),   FV("second", second),
+        FV("maneuver", 0),      FV("raim", 0),            FV("radio", radio),
     };
     return emit(s, v, t, type, fv, sizeof fv / sizeof fv[0], m);
 }
@@ -487,6 +501,7 @@ static int static_report(lo_sim *s, sim_vessel *v, int64_t t, const sim_state *s
             dest = d;
     }
     lo_field_value fv[] = {
+        FV("type", 5), FV("repeat", 0),
         FV("mmsi", v->mmsi), FV("ais_version", 0), FV("imo", v->imo), FT("callsign", v->callsign),
         FT("shipname", v->name), FV("shiptype", v->shiptype), FV("to_bow", p->to_bow),
         FV("to_stern", p->to_stern), FV("to_port", p->to_port), FV("to_starboard", p->to_starboard),
@@ -525,7 +540,11 @@ int lo_sim_next(lo_sim *s, lo_sim_msg *m)
             s->done = true;
             return 0;
         }
-        heap_ent e = s->heap[0];
+        heap_key key = s->heap[0];
+        struct {
+            int64_t t;
+            uint32_t v, kind;
+        } e = {key_time(s, key), key_vessel(key), (uint32_t)(key & 1)};
         if (e.t >= s->info.end_ms) {
             s->done = true;
             return 0;
@@ -550,21 +569,22 @@ int lo_sim_next(lo_sim *s, lo_sim_msg *m)
                 rep.turning = false;
             }
             int64_t interval = pos_interval(v->cls, &rep);
-            s->heap[0].t = e.t + interval;
+            int64_t next = e.t + interval;
             if (dark)
-                s->heap[0].t = dark->t1 + (int64_t)(sim_rand(&v->rng) % 1000); /* back on when it ends */
+                next = dark->t1 + (int64_t)(sim_rand(&v->rng) % 1000); /* back on when it ends */
             else if (!lost && !(rc = position_report(s, v, e.t, &rep, interval, m)))
                 sent = true;
+            s->heap[0] = make_key(s, next, e.v, K_POS);
         } else {
             if (dark) {
-                s->heap[0].t = dark->t1 + 5000 + (int64_t)(sim_rand(&v->rng) % 55000);
+                s->heap[0] = make_key(s, dark->t1 + 5000 + (int64_t)(sim_rand(&v->rng) % 55000), e.v, K_STATIC);
                 v->part_b_next = false;
             } else {
                 if (!lost && !(rc = static_report(s, v, e.t, &st, m)))
                     sent = true;
                 if (v->cls == 'B')
                     v->part_b_next = !v->part_b_next;
-                s->heap[0].t = next_static_time(s, v, e.t);
+                s->heap[0] = make_key(s, next_static_time(s, v, e.t), e.v, K_STATIC);
             }
         }
         if (dark)
@@ -572,6 +592,11 @@ int lo_sim_next(lo_sim *s, lo_sim_msg *m)
         if (lost)
             s->stats.lost++;
         heap_down(s->heap, s->nheap, 0);
+        /* The vessel due next is touched first thing on the next call: fetch
+         * its record now (50,000 vessels are 20 MB, beyond the L2 cache). */
+        const char *nextv = (const char *)&s->v[key_vessel(s->heap[0])];
+        for (size_t off = 0; off < sizeof *v; off += 64)
+            __builtin_prefetch(nextv + off);
         if (rc)
             return rc;
         if (sent) {
@@ -1230,10 +1255,10 @@ static int setup(lo_sim *s, const lo_sim_opts *o, strbuf *err)
         int64_t change = next_identity(s, v);
         if (change < v->next_static)
             v->next_static = change;
-        s->heap[s->nheap++] = (heap_ent){v->next_pos, i, K_POS};
-        s->heap[s->nheap++] = (heap_ent){v->next_static, i, K_STATIC};
+        s->heap[s->nheap++] = make_key(s, v->next_pos, i, K_POS);
+        s->heap[s->nheap++] = make_key(s, v->next_static, i, K_STATIC);
     }
-    for (uint32_t i = s->nheap / 2; i-- > 0;)
+    for (uint32_t i = s->nheap / 4 + 1; i-- > 0;)
         heap_down(s->heap, s->nheap, i);
     s->info.vessels = s->nv;
     s->info.scripted = s->nscripted;

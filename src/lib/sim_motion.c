@@ -62,6 +62,20 @@ static double vec_angle(const double a[3], const double b[3])
     return atan2(sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]), a[0] * b[0] + a[1] * b[1] + a[2] * b[2]);
 }
 
+/* Initial course (degrees) from unit vector p towards unit vector b along the
+ * great circle: the direction b - (p.b) p in p's east/north frame. */
+static double vec_course(const double p[3], const double b[3])
+{
+    double dot = p[0] * b[0] + p[1] * b[1] + p[2] * b[2];
+    double d[3] = {b[0] - dot * p[0], b[1] - dot * p[1], b[2] - dot * p[2]};
+    double r = sqrt(p[0] * p[0] + p[1] * p[1]); /* cos(lat) */
+    if (r < 1e-12)
+        return 0.0; /* at a pole every way is south (or north) */
+    double east = (-p[1] * d[0] + p[0] * d[1]) / r;
+    double north = d[2] * r - p[2] * (p[0] * d[0] + p[1] * d[1]) / r;
+    return sim_wrap360(atan2(east, north) / SIM_DEG);
+}
+
 double sim_distance_m(double lat1, double lon1, double lat2, double lon2)
 {
     double a[3], b[3];
@@ -192,9 +206,7 @@ void sim_leg_eval(const sim_leg *L, int64_t t, sim_state *st)
         }
         sim_from_vec(p, &st->lat, &st->lon);
         st->sog_kn = L->omega * SIM_EARTH_M / (dur / 1000.0) / SIM_KN;
-        double la1, lo1;
-        sim_from_vec(L->b, &la1, &lo1);
-        double c = f < 1.0 ? sim_bearing(st->lat, st->lon, la1, lo1) : sim_leg_course_out(L);
+        double c = f < 1.0 ? vec_course(p, L->b) : sim_leg_course_out(L);
         /* Course changes spread over the two minutes around a waypoint. */
         int64_t since = t - L->t0, until = L->t1 - t;
         if (since < TURN_HALF_MS && fabs(L->turn_in) > TURN_MIN_DEG) {

@@ -154,7 +154,7 @@ static bool parse_num(const char *s, double *out, const char **end)
 
 static int get_num(parser *p, const char *what, double lo, double hi, double *out)
 {
-    const tok *t;
+    const tok *t = NULL;
     int rc = need(p, what, &t);
     if (rc)
         return rc;
@@ -173,7 +173,7 @@ static int get_num(parser *p, const char *what, double lo, double hi, double *ou
 
 static int get_uint(parser *p, const char *what, uint64_t max, uint64_t *out)
 {
-    const tok *t;
+    const tok *t = NULL;
     int rc = need(p, what, &t);
     if (rc)
         return rc;
@@ -202,7 +202,7 @@ static int get_uint(parser *p, const char *what, uint64_t max, uint64_t *out)
 /* Latitude or longitude in decimal degrees, with an optional N/S or E/W. */
 static int get_coord(parser *p, bool lat, double *out)
 {
-    const tok *t;
+    const tok *t = NULL;
     const char *what = lat ? "a latitude" : "a longitude";
     int rc = need(p, what, &t);
     if (rc)
@@ -232,7 +232,7 @@ static int get_point(parser *p, double *lat, double *lon)
 
 static int get_box(parser *p, double *box)
 {
-    double a, b, c, d;
+    double a = 0, b = 0, c = 0, d = 0;
     int rc;
     if ((rc = get_point(p, &a, &b)) || (rc = get_point(p, &c, &d)))
         return rc;
@@ -284,7 +284,7 @@ static bool parse_dur(const char *s, int64_t *out)
 
 static int get_dur(parser *p, const char *what, int64_t *out)
 {
-    const tok *t;
+    const tok *t = NULL;
     int rc = need(p, what, &t);
     if (rc)
         return rc;
@@ -324,7 +324,7 @@ static bool parse_iso(const char *s, int64_t *out)
 
 static int get_time(parser *p, const char *what, int64_t *out)
 {
-    const tok *t;
+    const tok *t = NULL;
     int rc = need(p, what, &t);
     if (rc)
         return rc;
@@ -344,7 +344,7 @@ static int get_time(parser *p, const char *what, int64_t *out)
 
 static int get_speed(parser *p, const char *what, double max, double *out)
 {
-    const tok *t;
+    const tok *t = NULL;
     int rc = need(p, what, &t);
     if (rc)
         return rc;
@@ -359,7 +359,7 @@ static int get_speed(parser *p, const char *what, double max, double *out)
 
 static int get_dist(parser *p, const char *what, double max_m, double *out)
 {
-    const tok *t;
+    const tok *t = NULL;
     int rc = need(p, what, &t);
     if (rc)
         return rc;
@@ -392,7 +392,7 @@ bool sim_valid_text(const char *s)
 /* Text for an AIS field of at most max characters, upper-cased. */
 static int get_text(parser *p, const char *what, size_t max, char *out)
 {
-    const tok *t;
+    const tok *t = NULL;
     int rc = need(p, what, &t);
     if (rc)
         return rc;
@@ -416,7 +416,7 @@ static int get_text(parser *p, const char *what, size_t max, char *out)
 
 static int get_label(parser *p, const char *what, char *out)
 {
-    const tok *t;
+    const tok *t = NULL;
     int rc = need(p, what, &t);
     if (rc)
         return rc;
@@ -580,7 +580,7 @@ static int vessel_property(parser *p, const char *key)
         rc = get_shiptype(p, &v->id.shiptype);
         v->has_type = true;
     } else if (!strcmp(key, "class")) {
-        const tok *t;
+        const tok *t = NULL;
         if ((rc = need(p, "the class (A or B)", &t)))
             return rc;
         if (strcmp(t->s, "A") && strcmp(t->s, "B"))
@@ -679,7 +679,7 @@ static int add_event_vessel(parser *p, sim_edef *e, uint32_t v)
 static int event_line(parser *p)
 {
     sim_scenario *sc = p->sc;
-    const tok *t;
+    const tok *t = NULL;
     int rc = need(p, "the event type", &t);
     if (rc)
         return rc;
@@ -748,7 +748,7 @@ static int event_line(parser *p)
             e->has_to = true;
         } else if (!strcmp(k, "in")) {
             if (e->type == LO_SIM_ZONE) {
-                const tok *z;
+                const tok *z = NULL;
                 if ((rc = need(p, "the zone's name", &z)))
                     return rc;
                 e->zone = find_zone(sc, z->s);
@@ -878,7 +878,7 @@ static int directive(parser *p)
     if (t->quoted)
         return fail_q(p, "expected a directive, not the text", k, "");
     if (!strcmp(k, "start")) {
-        const tok *v;
+        const tok *v = NULL;
         if ((rc = need(p, "the start time", &v)))
             return rc;
         if (v->quoted || !parse_iso(v->s, &sc->start_ms))
@@ -892,7 +892,7 @@ static int directive(parser *p)
     } else if (!strcmp(k, "seed")) {
         rc = get_uint(p, "the seed", UINT64_MAX, &sc->seed);
     } else if (!strcmp(k, "station")) {
-        const tok *v;
+        const tok *v = NULL;
         if ((rc = need(p, "the station name", &v)))
             return rc;
         size_t n = strlen(v->s);
