@@ -249,21 +249,46 @@ static int peek_sim(sim_out *so)
     return 0;
 }
 
-/* Everything simulated before time t, then the pending real lines. */
+/* A line of a log without times, with c: (Unix seconds) in its tag block: a new
+ * block before a sentence, or added to the block it has (one block per
+ * sentence: the stream takes no second one). */
+static void put_with_time(FILE *out, const char *line, int64_t t)
+{
+    char tb[LO_MAX_LINE + 32];
+    int n = snprintf(tb, sizeof tb, "c:%lld", (long long)(t / 1000));
+    const char *star = line[0] == '\\' ? strchr(line + 1, '*') : NULL;
+    const char *close = star ? strchr(star, '\\') : NULL;
+    if (close && (size_t)(star - line) < LO_MAX_LINE) {
+        n += snprintf(tb + n, sizeof tb - (size_t)n, ",%.*s", (int)(star - line - 1), line + 1);
+        fprintf(out, "\\%s*%02X%s", tb, lo_nmea_checksum(tb, (size_t)n), close);
+    } else if (line[0] == '!' || line[0] == '$') {
+        fprintf(out, "\\%s*%02X\\%s", tb, lo_nmea_checksum(tb, (size_t)n), line);
+    } else {
+        fputs(line, out);
+    }
+}
+
+/* Everything simulated before time t, then the pending real lines; in mapped
+ * mode each line gets a c: tag block with t (the lines of one message share it). */
 static int flush_pending(merge *mg, sim_out *so, int64_t t)
 {
     if (t != LO_TIME_NONE) {
         for (;;) {
             if (peek_sim(so))
                 return -1;
-            if (!so->have_msg || so->msg.time_ms >= t)
+            /* Compared as its tag block says it: whole seconds. */
+            if (!so->have_msg || so->msg.time_ms / 1000 * 1000 >= t)
                 break;
             if (write_sim(so))
                 return -1;
         }
     }
     for (size_t i = 0; i < mg->npending; i++) {
-        fputs(mg->pending[i], so->out);
+        const char *line = mg->pending[i];
+        if (mg->mapped)
+            put_with_time(so->out, line, t);
+        else
+            fputs(line, so->out);
         fputc('\n', so->out);
         free(mg->pending[i]);
         mg->written++;
@@ -282,8 +307,10 @@ static int add_pending(merge *mg, const char *line, size_t len)
     return 0;
 }
 
-/* Interleave: real lines by their time (pending until the message they belong
- * to completes), simulated messages in between. */
+/* Interleave: real lines by their time, held until the message they belong to
+ * completes (so that nothing comes between a message's sentences or between a
+ * header line and its sentence), simulated messages in between. Without times
+ * of its own, line i of n is at start + span * i / n. */
 static int merge_run(merge *mg, sim_out *so)
 {
     lo_stream_callbacks cb = {.ctx = mg, .on_payload = on_payload};
@@ -291,38 +318,27 @@ static int merge_run(merge *mg, sim_out *so)
     if (!mg->stream)
         return -1;
     size_t len;
-    int64_t last = LO_TIME_NONE;
+    int64_t last = LO_TIME_NONE, first_pending = LO_TIME_NONE;
     int rc = 0;
     while (!rc && next_line(mg, &len)) {
-        if (mg->mapped) {
-            /* No times of its own: line i at start + span * i / lines, in a c: tag block. */
-            int64_t t = mg->start_ms + (int64_t)((double)mg->span_ms * (double)mg->lines / (double)mg->nlines);
-            mg->lines++;
-            if ((rc = flush_pending(mg, so, t)))
-                break;
-            if (len && (mg->line[0] == '!' || mg->line[0] == '$')) {
-                char tb[32];
-                int n = snprintf(tb, sizeof tb, "c:%lld", (long long)(t / 1000));
-                fprintf(so->out, "\\%s*%02X\\", tb, lo_nmea_checksum(tb, (size_t)n));
-            }
-            fputs(mg->line, so->out);
-            fputc('\n', so->out);
-            mg->written++;
-            continue;
-        }
+        if (mg->mapped && mg->npending == 0)
+            first_pending = mg->start_ms + (int64_t)((double)mg->span_ms * (double)mg->lines / (double)mg->nlines);
+        mg->lines++;
         mg->got_payload = false;
         mg->got_time = LO_TIME_NONE;
         lo_stream_feed_line(mg->stream, mg->line, len);
         if ((rc = add_pending(mg, mg->line, len)))
             break;
         if (mg->got_payload || mg->npending == MERGE_MAX_PENDING) {
-            if (mg->got_time != LO_TIME_NONE)
+            if (mg->mapped)
+                last = first_pending;
+            else if (mg->got_time != LO_TIME_NONE)
                 last = mg->got_time;
             rc = flush_pending(mg, so, last);
         }
     }
     if (!rc)
-        rc = flush_pending(mg, so, last);
+        rc = flush_pending(mg, so, mg->mapped && mg->npending ? first_pending : last);
     lo_stream_destroy(mg->stream);
     if (!rc && ferror(mg->in)) {
         cli_error("%s: read error: %s", mg->path, strerror(errno));
