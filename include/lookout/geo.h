@@ -63,7 +63,8 @@ double lo_geo_bearing_deg(double lat1, double lon1, double lat2, double lon2);
 double lo_geo_fast_distance_m(double lat1, double lon1, double lat2, double lon2);
 
 /* The point dist_m from (lat, lon) along the great circle of initial bearing
- * bearing_deg; the longitude is returned in [-180, 180). */
+ * bearing_deg; the longitude is returned in [-180, 180). NAN for a refused
+ * position, bearing or distance. */
 void lo_geo_destination(double lat, double lon, double bearing_deg, double dist_m, double *lat2,
                         double *lon2);
 

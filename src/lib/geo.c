@@ -29,6 +29,8 @@ double lo_geo_wrap_lon(double lon)
 
 double lo_geo_distance_m(double lat1, double lon1, double lat2, double lon2)
 {
+    if (!geo_ok(lat1, lon1) || !geo_ok(lat2, lon2))
+        return NAN;
     double p1 = lat1 * GEO_DEG, p2 = lat2 * GEO_DEG;
     double sdp = sin((p2 - p1) / 2), sdl = sin((lon2 - lon1) * GEO_DEG / 2);
     double h = sdp * sdp + cos(p1) * cos(p2) * sdl * sdl;
@@ -39,6 +41,8 @@ double lo_geo_distance_m(double lat1, double lon1, double lat2, double lon2)
 
 double lo_geo_bearing_deg(double lat1, double lon1, double lat2, double lon2)
 {
+    if (!geo_ok(lat1, lon1) || !geo_ok(lat2, lon2))
+        return NAN;
     double p1 = lat1 * GEO_DEG, p2 = lat2 * GEO_DEG, dl = (lon2 - lon1) * GEO_DEG;
     double y = sin(dl) * cos(p2);
     double x = cos(p1) * sin(p2) - sin(p1) * cos(p2) * cos(dl);
@@ -52,6 +56,8 @@ double lo_geo_bearing_deg(double lat1, double lon1, double lat2, double lon2)
 
 double lo_geo_fast_distance_m(double lat1, double lon1, double lat2, double lon2)
 {
+    if (!geo_ok(lat1, lon1) || !geo_ok(lat2, lon2))
+        return NAN;
     double dl = lon2 - lon1;
     if (dl > 180 || dl < -180)
         dl = lo_geo_wrap_lon(dl);
@@ -63,6 +69,10 @@ double lo_geo_fast_distance_m(double lat1, double lon1, double lat2, double lon2
 void lo_geo_destination(double lat, double lon, double bearing_deg, double dist_m, double *lat2,
                         double *lon2)
 {
+    if (!geo_ok(lat, lon) || !isfinite(bearing_deg) || !isfinite(dist_m)) {
+        *lat2 = *lon2 = NAN;
+        return;
+    }
     double p1 = lat * GEO_DEG, b = bearing_deg * GEO_DEG, d = dist_m / LO_EARTH_RADIUS_M;
     double sp2 = sin(p1) * cos(d) + cos(p1) * sin(d) * cos(b);
     if (sp2 > 1)

@@ -92,6 +92,14 @@ static void test_distance(void **state)
     assert_true(lo_geo_distance_m(12.3, 45.6, 12.3, 45.6) == 0);
     /* a metre is a metre (no cancellation at short range) */
     assert_float_equal(lo_geo_distance_m(0, 0, 1 / deg, 0), 1.0, 1e-9);
+    /* refused positions */
+    assert_true(isnan(lo_geo_distance_m(91, 0, 0, 0)));
+    assert_true(isnan(lo_geo_distance_m(0, NAN, 0, 0)));
+    assert_true(isnan(lo_geo_bearing_deg(0, 0, -90.5, 0)));
+    assert_true(isnan(lo_geo_fast_distance_m(0, 0, 0, INFINITY)));
+    double la, lo;
+    lo_geo_destination(0, 0, NAN, 1, &la, &lo);
+    assert_true(isnan(la) && isnan(lo));
     /* microdegrees */
     assert_float_equal(lo_udeg(44580000), 44.58, 1e-12);
     assert_float_equal(lo_m_to_nm(1852 * 50), 50, 1e-12);
@@ -608,6 +616,87 @@ static void test_land_small(void **state)
     assert_false(lo_land_contains(NULL, 0, 0));
 }
 
+/* Random rings (random walks, self-crossing, across the antimeridian, some
+ * going round a pole) against the brute-force parity. A ring round a pole is
+ * closed over the pole its mean latitude is nearer; the brute-force ray to the
+ * North Pole closes every ring over the South Pole, so a ring lookout closes
+ * over the North Pole flips it. */
+static void test_land_random_rings(void **state)
+{
+    (void)state;
+    enum { MAXV = 64 };
+    unsigned tested = 0, mismatch = 0, refused = 0;
+    for (int it = 0; it < 30; it++) {
+        double xs[3][MAXV + 1], ys[3][MAXV + 1];
+        int nr = 1 + (int)(urand() * 3), nv[3];
+        char text[3 * (MAXV + 1) * 50 + 100];
+        int len = snprintf(text, sizeof text, "{\"type\":\"MultiPolygon\",\"coordinates\":[");
+        raw_land r = {0};
+        bool flip = false;
+        for (int k = 0; k < nr; k++) {
+            int n = 3 + (int)(urand() * (MAXV - 3));
+            double x = urand() * 360 - 180, y = urand() * 170 - 85, sx = urand() < 0.3 ? 60 : 10;
+            double turn = 0, ysum = 0;
+            for (int i = 0; i < n; i++) {
+                xs[k][i] = x;
+                ys[k][i] = y;
+                x += (urand() * 2 - 1) * sx + (urand() < 0.2 ? 25 : 0);
+                y = fmax(-89, fmin(89, y + (urand() * 2 - 1) * 10));
+                x = fmod(x + 540, 360) - 180;
+            }
+            xs[k][n] = xs[k][0];
+            ys[k][n] = ys[k][0];
+            nv[k] = n + 1;
+            len += snprintf(text + len, sizeof text - (size_t)len, "%s[[", k ? "," : "");
+            for (int i = 0; i <= n; i++) {
+                len += snprintf(text + len, sizeof text - (size_t)len, "%s[%.17g,%.17g]", i ? "," : "", xs[k][i],
+                                ys[k][i]);
+                raw_add(&r, xs[k][i], ys[k][i], i == n);
+                if (i > 0) {
+                    double dx = xs[k][i] - xs[k][i - 1];
+                    turn += dx > 180 ? dx - 360 : dx < -180 ? dx + 360 : dx;
+                    ysum += ys[k][i];
+                }
+            }
+            len += snprintf(text + len, sizeof text - (size_t)len, "]]");
+            if (fabs(turn) > 180 && ysum >= 0)
+                flip = !flip;
+        }
+        snprintf(text + len, sizeof text - (size_t)len, "]}");
+        lo_land *l = NULL;
+        lo_land_config cfg = {1 + (unsigned)(urand() * 6)};
+        if (lo_land_from_geojson(&l, text, strlen(text), &cfg, NULL) != 0) {
+            refused++; /* a ring round a pole twice */
+        } else {
+            for (int q = 0; q < 200; q++) {
+                double la, lo;
+                sphere_point(&la, &lo);
+                if (q % 2) { /* near a vertex, where the edges are */
+                    int k = (int)(urand() * nr), i = (int)(urand() * (nv[k] - 1));
+                    la = fmax(-89.9, fmin(89.9, ys[k][i] + urand() - 0.5));
+                    lo = lo_geo_wrap_lon(xs[k][i] + urand() - 0.5);
+                }
+                bool want = brute_land(&r, la, lo) != flip;
+                tested++;
+                if (lo_land_contains(l, la, lo) != want) {
+                    print_message("random rings %d: %.9f, %.9f: index %d, brute force %d\n", it, la, lo, !want,
+                                  want);
+                    mismatch++;
+                }
+                assert_true(lo_land_shore_m(l, la, lo, INFINITY) >= 0);
+            }
+            lo_land_destroy(l);
+        }
+        free(r.x);
+        free(r.y);
+        free(r.last);
+    }
+    print_message("random rings: %u points, %u mismatches, %u sets refused (round a pole twice)\n", tested,
+                  mismatch, refused);
+    assert_int_equal(mismatch, 0);
+    assert_true(tested > 4000);
+}
+
 /* ---- ports ------------------------------------------------------------------------------ */
 
 static void test_ports(void **state)
@@ -1069,6 +1158,7 @@ int main(void)
         cmocka_unit_test(test_land_places),
         cmocka_unit_test(test_land_brute_force),
         cmocka_unit_test(test_land_small),
+        cmocka_unit_test(test_land_random_rings),
         cmocka_unit_test(test_ports),
         cmocka_unit_test(test_ports_files),
         cmocka_unit_test(test_zones_watch_box),
