@@ -777,8 +777,10 @@ static void test_ports(void **state)
 static void test_ports_files(void **state)
 {
     (void)state;
-    const char *path = "/tmp/lookout_test_ports.csv";
-    FILE *f = fopen(path, "w");
+    char path[] = "/tmp/lookout_test_ports_XXXXXX"; /* own name: tests of other builds run at once */
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
     assert_non_null(f);
     fputs("\xEF\xBB\xBFwpi_number,name,unlocode,country,lat,lon\r\n"
           "1,\"Port \"\"A\"\", the first\",XX AAA,Nowhere,10.5,20.5\r\n"
