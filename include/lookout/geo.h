@@ -177,7 +177,8 @@ const lo_port *lo_ports_nearest(const lo_ports *p, double lat, double lon, unsig
 uint32_t lo_ports_count(const lo_ports *p);
 /* Rows skipped for a missing or impossible position (GFW's list has one). */
 uint32_t lo_ports_rejected(const lo_ports *p);
-const lo_port *lo_ports_get(const lo_ports *p, uint32_t i); /* NULL beyond the count */
+const lo_port *lo_ports_get(const lo_ports *p, uint32_t i); /* NULL beyond the count; WPI first, then
+                                                            anchorages, each in index order */
 
 /* ---- zones ---------------------------------------------------------------------- */
 
