@@ -91,7 +91,8 @@ int lo_sim_run(lo_sim *s, int (*fn)(void *ctx, const lo_sim_msg *m), void *ctx);
 typedef struct lo_sim_stats {
     uint64_t messages, sentences, bytes;
     uint64_t by_type[28];
-    uint64_t suppressed; /* reports not sent: dark periods */
+    uint64_t suppressed; /* reports due inside a dark period: not sent, and the
+                            vessel's next one moved to the period's end */
     uint64_t lost;       /* reports dropped by the scenario's `loss` */
 } lo_sim_stats;
 const lo_sim_stats *lo_sim_get_stats(const lo_sim *s);

@@ -583,7 +583,7 @@ int cmd_sim(int argc, char **argv)
         fprintf(stderr,
                 "vessels %u (scenario %u), events %u, from %s for %.1f h, seed %llu\n"
                 "messages %llu (type 1 %llu, 3 %llu, 5 %llu, 18 %llu, 24 %llu), sentences %llu, bytes %llu\n"
-                "not sent: %llu in dark periods, %llu lost\n",
+                "not sent: %llu due in dark periods (the next report moved to its end), %llu lost\n",
                 info->vessels, info->scripted, info->events, iso_time(info->start_ms, tbuf, sizeof tbuf),
                 (double)(info->end_ms - info->start_ms) / 3600000.0, (unsigned long long)info->seed,
                 (unsigned long long)st->messages, (unsigned long long)st->by_type[1],
@@ -593,7 +593,7 @@ int cmd_sim(int argc, char **argv)
                 (unsigned long long)st->suppressed, (unsigned long long)st->lost);
         if (merge_path)
             fprintf(stderr, "merged with %llu lines of %s\n", (unsigned long long)mg.written, merge_path);
-        fprintf(stderr, "setup %.3f s, run %.3f s: %.0f messages/s; simulator memory %.1f MB, peak RSS %.1f MB\n",
+        fprintf(stderr, "setup %.3f s, run %.3f s: %.0f messages/s; simulator memory %.3f MB, peak RSS %.1f MB\n",
                 t_setup, t_run, t_run > 0 ? (double)st->messages / t_run : 0.0,
                 (double)info->memory_bytes / 1e6, (double)ru.ru_maxrss / 1024.0);
     }

@@ -13,7 +13,7 @@
 #include "lookout/sim.h"
 #include "strbuf.h"
 
-#define SIM_EARTH_M 6371008.8 /* mean Earth radius (IUGG) */
+#define SIM_EARTH_M 6371008.8 /* mean Earth radius (IUGG), as LO_EARTH_RADIUS_M in geo.h */
 #define SIM_KN 0.514444444    /* metres per second in a knot */
 #define SIM_NM 1852.0
 #define SIM_PI 3.14159265358979323846

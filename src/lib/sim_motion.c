@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lookout/geo.h"
 #include "sim_int.h"
 
 /* ---- randomness -------------------------------------------------------------- */
@@ -76,19 +77,15 @@ static double vec_course(const double p[3], const double b[3])
     return sim_wrap360(atan2(east, north) / SIM_DEG);
 }
 
+/* Distance and bearing are the geo module's (one geodesy for the project). */
 double sim_distance_m(double lat1, double lon1, double lat2, double lon2)
 {
-    double a[3], b[3];
-    sim_to_vec(lat1, lon1, a);
-    sim_to_vec(lat2, lon2, b);
-    return vec_angle(a, b) * SIM_EARTH_M;
+    return lo_geo_distance_m(lat1, lon1, lat2, lon2);
 }
 
 double sim_bearing(double lat1, double lon1, double lat2, double lon2)
 {
-    double p1 = lat1 * SIM_DEG, p2 = lat2 * SIM_DEG, dl = (lon2 - lon1) * SIM_DEG;
-    double y = sin(dl) * cos(p2), x = cos(p1) * sin(p2) - sin(p1) * cos(p2) * cos(dl);
-    return sim_wrap360(atan2(y, x) / SIM_DEG);
+    return lo_geo_bearing_deg(lat1, lon1, lat2, lon2);
 }
 
 void sim_destination(double lat, double lon, double bearing, double dist_m, double *lat2, double *lon2)
