@@ -57,7 +57,6 @@ typedef struct sim_vessel {
     sim_leg cur, nxt;
     sim_bg bg;
     uint64_t rng;
-    int64_t next_pos, next_static;
     int64_t noise_t;
     float noise_e, noise_n;
     float hdg_bias;
@@ -1250,13 +1249,13 @@ static int setup(lo_sim *s, const lo_sim_opts *o, strbuf *err)
         sim_state st;
         sim_leg_eval(&v->cur, sc->start_ms, &st);
         int64_t iv = pos_interval(v->cls, &st);
-        v->next_pos = sc->start_ms + (int64_t)(sim_rand(&v->rng) % (uint64_t)iv);
-        v->next_static = sc->start_ms + (int64_t)(sim_rand(&v->rng) % STATIC_MS);
+        int64_t next_pos = sc->start_ms + (int64_t)(sim_rand(&v->rng) % (uint64_t)iv);
+        int64_t next_static = sc->start_ms + (int64_t)(sim_rand(&v->rng) % STATIC_MS);
         int64_t change = next_identity(s, v);
-        if (change < v->next_static)
-            v->next_static = change;
-        s->heap[s->nheap++] = make_key(s, v->next_pos, i, K_POS);
-        s->heap[s->nheap++] = make_key(s, v->next_static, i, K_STATIC);
+        if (change < next_static)
+            next_static = change;
+        s->heap[s->nheap++] = make_key(s, next_pos, i, K_POS);
+        s->heap[s->nheap++] = make_key(s, next_static, i, K_STATIC);
     }
     for (uint32_t i = s->nheap / 4 + 1; i-- > 0;)
         heap_down(s->heap, s->nheap, i);

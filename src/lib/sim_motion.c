@@ -313,6 +313,9 @@ static int hold_anchored(sim_plan *p, double lat, double lon, int64_t t0, int64_
     return plan_add(p, &L);
 }
 
+/* To meet a stop, a vessel may go up to this much faster than its route speed. */
+#define SPEED_UP 1.25
+
 /* A point of a route: a waypoint, or a stop an event put in. */
 typedef struct node {
     double lat, lon, speed_kn;
@@ -422,13 +425,13 @@ static int plan_route(const sim_scenario *sc, const sim_vdef *vd, sim_stop *stop
             dist += leg_ms[j] / 1000.0 * nd[j].speed_kn * SIM_KN;
         }
         double avail = (double)(nd[i].stop->t - leave) - waits;
-        if (avail < travel - 1000.0) {
+        if (avail < travel / SPEED_UP - 1000.0) {
             rc = stop_error(err, sc, vd, nd[i].stop, avail > 0 ? dist / (avail / 1000.0) / SIM_KN : INFINITY,
                             nd[anchor].speed_kn);
             goto out;
         }
-        if (dist > 1.0 && avail > travel) {
-            double f = avail / travel;
+        if (dist > 1.0 && avail > 0 && fabs(avail - travel) > 1.0) {
+            double f = avail / travel; /* slower to arrive on time, or up to 25 % faster */
             for (uint32_t j = anchor; j < i; j++)
                 leg_ms[j] *= f;
         } else if (dist <= 1.0 && avail > 0) {
@@ -530,7 +533,7 @@ static int plan_idle(const sim_scenario *sc, const sim_vdef *vd, sim_stop *stops
             int64_t leave = t;
             if (!area || tiny)
                 leave = s->t - (int64_t)llround(to_stop);
-            if ((double)(s->t - t) < to_stop - 1000.0) {
+            if ((double)(s->t - t) < to_stop / SPEED_UP - 1000.0) {
                 double d = sim_distance_m(lat, lon, slat, slon);
                 double need = s->t > t ? d / ((double)(s->t - t) / 1000.0) / SIM_KN : INFINITY;
                 return stop_error(err, sc, vd, s, need, speed);
