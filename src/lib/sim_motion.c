@@ -8,6 +8,11 @@
 
 #include "lookout/geo.h"
 #include "sim_int.h"
+#if defined(__clang__)
+/* Same bytes from every compiler: no fused multiply-adds (GCC in ISO C mode
+ * makes none; clang would). */
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 /* ---- randomness -------------------------------------------------------------- */
 
@@ -309,7 +314,9 @@ static int hold_anchored(sim_plan *p, double lat, double lon, int64_t t0, int64_
 {
     sim_leg L;
     double radius = status == 5 ? 0.0 : ANCHOR_RADIUS_M;
-    sim_leg_hold(&L, lat, lon, t0, t1, radius, ANCHOR_SPEED_KN, sim_range(rng, 0, 360), status, sim_rand(rng));
+    double hdg = sim_range(rng, 0, 360); /* draws in a fixed order: C leaves the order of arguments open */
+    uint64_t phase = sim_rand(rng);
+    sim_leg_hold(&L, lat, lon, t0, t1, radius, ANCHOR_SPEED_KN, hdg, status, phase);
     return plan_add(p, &L);
 }
 
@@ -542,8 +549,10 @@ static int plan_idle(const sim_scenario *sc, const sim_vdef *vd, sim_stop *stops
                 if (tiny) {
                     sim_leg L;
                     double r = box_size / 3.0;
+                    double hdg = sim_range(rng, 0, 360); /* draws in a fixed order: C leaves the order of arguments open */
+                    uint64_t phase = sim_rand(rng);
                     sim_leg_hold(&L, (vd->box[0] + vd->box[2]) / 2, (vd->box[1] + vd->box[3]) / 2, t, leave, r,
-                                 speed, sim_range(rng, 0, 360), status, sim_rand(rng));
+                                 speed, hdg, status, phase);
                     if ((rc = plan_add(p, &L)))
                         return rc;
                     sim_state st;
@@ -585,8 +594,10 @@ static int plan_idle(const sim_scenario *sc, const sim_vdef *vd, sim_stop *stops
             if ((rc = hold_anchored(p, lat, lon, t, t1, rest, rng)))
                 return rc;
         } else if (tiny) {
+            double hdg = sim_range(rng, 0, 360); /* draws in a fixed order: C leaves the order of arguments open */
+            uint64_t phase = sim_rand(rng);
             sim_leg_hold(&L, (vd->box[0] + vd->box[2]) / 2, (vd->box[1] + vd->box[3]) / 2, t, t1, box_size / 3.0,
-                         speed, sim_range(rng, 0, 360), status, sim_rand(rng));
+                         speed, hdg, status, phase);
             if ((rc = plan_add(p, &L)))
                 return rc;
             sim_state st;

@@ -13,6 +13,11 @@
 #include <string.h>
 
 #include "sim_int.h"
+#if defined(__clang__)
+/* Same bytes from every compiler: no fused multiply-adds (GCC in ISO C mode
+ * makes none; clang would). */
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 typedef struct sim_pt {
     double lat, lon;
@@ -300,7 +305,9 @@ static void anchor_at_end(sim_bg *bg, uint64_t *rng, const sim_lane *l, sim_leg 
     sim_destination(l->pts[end].lat, l->pts[end].lon, back, sim_range(rng, 200, 1500), &lat, &lon);
     sim_destination(lat, lon, back + 90.0, sim_range(rng, -1500, 1500), &lat, &lon);
     int64_t t1 = bg->t + (int64_t)(sim_range(rng, ANCHOR_MIN_H, ANCHOR_MAX_H) * 3600000.0);
-    sim_leg_hold(out, lat, lon, bg->t, t1, 40.0, 0.2, sim_range(rng, 0, 360), 1, sim_rand(rng));
+    double hdg = sim_range(rng, 0, 360); /* draws in a fixed order: C leaves the order of arguments open */
+    uint64_t phase = sim_rand(rng);
+    sim_leg_hold(out, lat, lon, bg->t, t1, 40.0, 0.2, hdg, 1, phase);
     bg->lat = lat;
     bg->lon = lon;
     bg->t = t1;
@@ -314,7 +321,9 @@ static void ground_next(sim_bg *bg, uint64_t *rng, const double *box, uint8_t st
 {
     if (status == 7 && sim_unif(rng) < 0.15) {
         int64_t t1 = bg->t + (int64_t)(sim_range(rng, 0.3, 1.8) * 3600000.0);
-        sim_leg_hold(out, bg->lat, bg->lon, bg->t, t1, 150.0, 0.6, sim_range(rng, 0, 360), 7, sim_rand(rng));
+        double hdg = sim_range(rng, 0, 360); /* draws in a fixed order: C leaves the order of arguments open */
+        uint64_t phase = sim_rand(rng);
+        sim_leg_hold(out, bg->lat, bg->lon, bg->t, t1, 150.0, 0.6, hdg, 7, phase);
         sim_state st;
         sim_leg_eval(out, t1, &st);
         bg->lat = st.lat;

@@ -1004,6 +1004,79 @@ static void test_shipped_scenarios(void **state)
     assert_true(files >= 12);
 }
 
+/* Scenarios mangled at random (bytes changed, dropped, repeated, lines
+ * swapped): refused with a line number, or run; never a crash (ASan/UBSan). */
+static void test_hostile_scenarios(void **state)
+{
+    (void)state;
+    size_t base = strlen(all_events);
+    char *buf = malloc(2 * base + 64);
+    assert_non_null(buf);
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    unsigned ok = 0, refused = 0;
+    static const char alphabet[] = "0123456789 +-.,:@\"#\nabcdeghkmnstxyzAZ_";
+    for (int round = 0; round < 1500; round++) {
+        memcpy(buf, all_events, base + 1);
+        size_t len = base;
+        int edits = 1 + (int)(x % 4);
+        for (int k = 0; k < edits; k++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            size_t at = (size_t)(x >> 33) % len;
+            switch (round % 2 ? 3 : (x >> 20) % 4) {
+            case 0: /* change a byte */
+                buf[at] = alphabet[(x >> 8) % (sizeof alphabet - 1)];
+                break;
+            case 1: /* drop a run */
+                memmove(buf + at, buf + at + 1, len - at);
+                len--;
+                break;
+            case 2: { /* repeat a run */
+                size_t n = 1 + (x >> 12) % 16;
+                if (at + n > len)
+                    n = len - at;
+                memmove(buf + at + n, buf + at, len - at + 1);
+                len += n;
+                break;
+            }
+            default: /* another digit where a digit is: valid syntax, odd values */
+                while (at < len && (buf[at] < '0' || buf[at] > '9'))
+                    at++;
+                if (at < len)
+                    buf[at] = (char)('0' + (x >> 40) % 10);
+                break;
+            }
+        }
+        /* Keep the load small: no mangled "traffic 1000000". */
+        char *t = strstr(buf, "traffic");
+        if (t)
+            memcpy(t, "#raffic", 7);
+        lo_sim *sim = NULL;
+        char err[512];
+        lo_sim_opts o = {.max_messages = 500};
+        int rc = lo_sim_create(buf, len, "t.txt", &o, &sim, err, sizeof err);
+        if (rc) {
+            assert_null(sim);
+            assert_true(!strncmp(err, "t.txt:", 6) || rc == LO_E_NOMEM);
+            if (getenv("SIM_HOSTILE_VERBOSE"))
+                fprintf(stderr, "%s\n", err);
+            refused++;
+            continue;
+        }
+        lo_sim_msg m;
+        while ((rc = lo_sim_next(sim, &m)) == 1)
+            assert_true(m.nmea_len > 0 && m.nmea[m.nmea_len - 1] == '\n');
+        assert_int_equal(rc, 0);
+        char line[65536];
+        for (size_t i = 0; i < lo_sim_event_count(sim); i++)
+            assert_true(lo_sim_event_json(sim, i, line, sizeof line) > 0);
+        lo_sim_destroy(sim);
+        ok++;
+    }
+    if (ok < 100 || refused < 100)
+        fail_msg("%u ran, %u refused: the mutations should give plenty of both", ok, refused);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1024,6 +1097,7 @@ int main(void)
         cmocka_unit_test(test_background_traffic),
         cmocka_unit_test(test_start_override),
         cmocka_unit_test(test_shipped_scenarios),
+        cmocka_unit_test(test_hostile_scenarios),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
