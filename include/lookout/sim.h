@@ -35,7 +35,7 @@
 #define LO_SIM_MAX_WAYPOINTS 2000         /* per route */
 #define LO_SIM_MAX_EVENTS 10000           /* scripted events */
 #define LO_SIM_MAX_ZONES 1000
-#define LO_SIM_MAX_VESSELS (4u << 20)     /* all vessels, background included (~300 bytes each) */
+#define LO_SIM_MAX_VESSELS (4u << 20)     /* all vessels, background included (~500 bytes each: 2 GiB) */
 #define LO_SIM_MAX_PLAN 200000            /* legs in one scripted vessel's plan */
 #define LO_SIM_MAX_LABEL 32               /* vessel labels, zone names, event ids */
 
