@@ -85,7 +85,7 @@ static void put_quoted_time(strbuf *b, fmt_style style, void (*fn)(strbuf *, int
         sb_putc(b, '"');
 }
 
-static void mdhm(strbuf *b, int64_t v)
+void lo_fmt_mdhm(strbuf *b, int64_t v)
 {
     sb_u_pad(b, (uint64_t)(v >> 16) & 15, 2);
     sb_putc(b, '-');
@@ -241,7 +241,7 @@ bool lo_fmt_value(strbuf *b, const lo_message *m, const lo_field *f, int64_t v, 
         data_hex(b, m, v, style);
         return true;
     case LO_K_MDHM:
-        put_quoted_time(b, style, mdhm, v);
+        put_quoted_time(b, style, lo_fmt_mdhm, v);
         return true;
     case LO_K_YMDHMS:
         put_quoted_time(b, style, ymdhms, v);

@@ -14,6 +14,7 @@
 #include "lookout/encode.h"
 #include "lookout/limits.h"
 #include "lookout/sentence.h"
+#include "format.h"
 #include "parse.h"
 #include "strbuf.h"
 #include "util.h"
@@ -701,18 +702,11 @@ int lo_import_row(lo_import *imp, const char *line, size_t len, lo_message out[L
             char eta[16];
             strbuf eb;
             sb_init(&eb, eta, sizeof eta - 1);
-            if (st.eta_month) {
-                sb_u_pad(&eb, (uint64_t)st.eta_month, 2);
-                sb_putc(&eb, '-');
-                sb_u_pad(&eb, (uint64_t)st.eta_day, 2);
-                sb_putc(&eb, 'T');
-                sb_u_pad(&eb, (uint64_t)st.eta_hour, 2);
-                sb_putc(&eb, ':');
-                sb_u_pad(&eb, (uint64_t)st.eta_minute, 2);
-                sb_putc(&eb, 'Z');
-            } else {
-                sb_puts(&eb, "00-00T24:60Z");
-            }
+            /* ETA in type 5's raw form; not available = 00-00T24:60 */
+            int64_t raw = st.eta_month ? ((int64_t)st.eta_month << 16) | (st.eta_day << 11) |
+                                             (st.eta_hour << 6) | st.eta_minute
+                                       : (24 << 6) | 60;
+            lo_fmt_mdhm(&eb, raw);
             eta[eb.len] = '\0';
             put_json_text(&b, "eta", eta);
             put_json_int(&b, "draught", st.draught);
