@@ -62,6 +62,10 @@ int lo_pghp_parse(const char *s, size_t len, lo_tagblock *tb);
  * (space, comma, tab, ';', '|'). Returns ms since the epoch or LO_TIME_NONE. */
 int64_t lo_prefix_time_parse(const char *s, size_t len);
 
+/* Check the "*hh" checksum of any NMEA sentence starting at s[0] ('!' or '$').
+ * Returns 0, or LO_E_REJECTED with *why NO_CHECKSUM or BAD_CHECKSUM. */
+int lo_nmea_verify(const char *s, size_t len, lo_reject *why);
+
 /* XOR checksum of bytes [s, s+len). */
 uint8_t lo_nmea_checksum(const char *s, size_t len);
 

@@ -273,6 +273,19 @@ static int parse_group(const char *s, size_t n, lo_tagblock *tb)
     return 0;
 }
 
+int lo_nmea_verify(const char *s, size_t len, lo_reject *why)
+{
+    const char *star = len > 1 ? memchr(s + 1, '*', len - 1) : NULL;
+    if (!star)
+        REJECT_WITH(NO_CHECKSUM);
+    int want = parse_hex2(star + 1, len - (size_t)(star - s) - 1);
+    if (want < 0)
+        REJECT_WITH(NO_CHECKSUM);
+    if (lo_nmea_checksum(s + 1, (size_t)(star - s) - 1) != (uint8_t)want)
+        REJECT_WITH(BAD_CHECKSUM);
+    return 0;
+}
+
 int lo_tagblock_parse(const char *s, size_t len, lo_tagblock *tb, lo_reject *why, size_t *consumed)
 {
     if (len < 2 || s[0] != '\\')

@@ -410,17 +410,7 @@ void lo_stream_feed_line(lo_stream *s, const char *line, size_t len)
                 /* A Gatehouse header gives time and station to what follows, but
                  * only when its own checksum holds. */
                 lo_reject why;
-                const char *star = memchr(p, '*', n);
-                int want = -1;
-                if (star && (size_t)(star - p) + 3 <= n) {
-                    char hex[3] = {star[1], star[2], 0};
-                    char *end;
-                    want = (int)strtol(hex, &end, 16);
-                    if (end != hex + 2)
-                        want = -1;
-                }
-                if (want < 0 || lo_nmea_checksum(p + 1, (size_t)(star - p - 1)) != (uint8_t)want) {
-                    why = want < 0 ? LO_REJECT_NO_CHECKSUM : LO_REJECT_BAD_CHECKSUM;
+                if (lo_nmea_verify(p, n, &why)) {
                     reject(s, why, line, len, s->stats.lines);
                     return;
                 }

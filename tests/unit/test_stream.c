@@ -276,6 +276,12 @@ static void trailers_and_headers(void **state)
     assert_int_equal(r->nmsgs, 1);
     assert_true(r->msgs[0].meta.rx_time_ms == LO_TIME_NONE);
     tu_free(r);
+    lo_reject why = LO_REJECT_NONE;
+    assert_int_equal(lo_nmea_verify("$PGHP,1,2008,5,9,0,0,0,10,338,2,,1,09*17", 40, &why), 0);
+    assert_int_equal(lo_nmea_verify("$PGHP,1,2008,5,9,0,0,0,10,338,2,,1,09* 7", 40, &why), LO_E_REJECTED);
+    assert_int_equal(why, LO_REJECT_NO_CHECKSUM);
+    assert_int_equal(lo_nmea_verify("$PGHP,1,2008,5,9,0,0,0,10,338,2,,1,09", 37, &why), LO_E_REJECTED);
+    assert_int_equal(why, LO_REJECT_NO_CHECKSUM);
     /* A year no receiver writes is not a time (fuzz_sentence: int64 overflow). */
     lo_tagblock tb = {.time_ms = LO_TIME_NONE};
     const char *huge = "$PGHP,1,999999999,5,9,0,0,0,10,338,2,,1,09*00";
