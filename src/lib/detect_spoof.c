@@ -1,0 +1,17 @@
+/* detect_spoof.c - the spoof detector (stub: hooks do nothing yet). */
+#include "detect_int.h"
+
+int det_spoof_init(lo_detector *d) { (void)d; return 0; }
+void det_spoof_free(lo_detector *d) { (void)d; }
+void det_spoof_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_track_point *p)
+{
+    (void)d; (void)dv; (void)v; (void)p;
+}
+void det_spoof_identity(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_identity_change *c)
+{
+    (void)d; (void)dv; (void)v; (void)c;
+}
+void det_spoof_static(lo_detector *d, dvessel *dv, const lo_vessel *v) { (void)d; (void)dv; (void)v; }
+void det_spoof_evict(lo_detector *d, dvessel *dv) { (void)d; (void)dv; }
+void det_spoof_advance(lo_detector *d, int64_t now) { (void)d; (void)now; }
+void det_spoof_finish(lo_detector *d) { (void)d; }
