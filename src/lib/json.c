@@ -1,16 +1,112 @@
 /* json.c - a message as one JSON object with gpsd's names and raw values
- * (gpsdecode -u -j), plus lookout's receive context. Walks the layout. */
+ * (gpsdecode -u -j), plus lookout's receive context. Walks the layout.
+ *
+ * This is the hot half of `lookout decode`, so the writer appends through a
+ * bare pointer: before each field it checks once that FIELD_ROOM bytes are
+ * free (the key, copied as a fixed 32 bytes, and any number), and only values
+ * of variable length (text, raw data, enum texts) check their own size. The
+ * checks are conservative near the end of the buffer; when one fails, the
+ * object is written again into a scratch buffer and copied if it fits, so
+ * that whether it fits depends only on its exact length. */
 #include <stdlib.h>
 
 #include "format.h"
 #include "lookout/output.h"
 
-static void key(strbuf *b, const char *name)
+/* A key copied as 32 fixed bytes (its length is at most 32), then a number of
+ * at most 20 characters, "false", or the 32 bytes of a _text key. */
+#define FIELD_ROOM 96
+/* Longer than any object: LO_MAX_VALUES values of at most 32 + 20 bytes with
+ * an enum text each (key 32, text well under 128), LO_MAX_TEXT bytes of text
+ * escaped six-fold, the raw data in hex and the extras. */
+#define SCRATCH (48u << 10)
+
+typedef struct jw {
+    char *end;
+    const lo_message *m;
+    bool scaled;
+} jw;
+
+/* A pre-rendered key (",\"name\":"); the first key of an object skips its comma. */
+static inline char *put_key(char *p, const char *key, unsigned len, bool *first)
 {
-    sb_putc(b, ',');
-    sb_putc(b, '"');
-    sb_puts(b, name);
-    sb_putn(b, "\":", 2);
+    memcpy(p, key + *first, 32);
+    p += len - *first;
+    *first = false;
+    return p;
+}
+
+/* A word with a byte that JSON must escape: '"', '\\', control, DEL, non-ASCII. */
+static inline uint64_t needs_escape(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    /* w | (w + 1): high bit for 0x7F and above (a carry out of a byte needs a
+     * high bit, which is flagged anyway); then bytes below 0x20, '"' and '\\'. */
+    return ((w | (w + ones)) & highs) | ((w - ones * 0x20) & ~w & highs) | ((q - ones) & ~q & highs) |
+           ((bs - ones) & ~bs & highs);
+}
+
+/* No byte needs escaping in s: 8 bytes at a time, the last 8 overlapping. */
+static inline bool plain_text(const char *s, size_t n)
+{
+    uint64_t w, bad = 0;
+    if (n < 8) {
+        for (size_t k = 0; k < n; k++) {
+            unsigned char c = (unsigned char)s[k];
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7F)
+                return false;
+        }
+        return true;
+    }
+    for (size_t k = 0; k + 8 < n; k += 8) {
+        memcpy(&w, s + k, 8);
+        bad |= needs_escape(w);
+    }
+    memcpy(&w, s + n - 8, 8);
+    return !(bad | needs_escape(w));
+}
+
+/* s as a JSON string, or NULL when it does not fit before end. */
+static char *put_text(char *p, const char *end, const char *s, size_t n)
+{
+    if ((size_t)(end - p) >= n + 2 && plain_text(s, n)) {
+        *p++ = '"';
+        memcpy(p, s, n);
+        p += n;
+        *p++ = '"';
+        return p;
+    }
+    strbuf b = {.p = p, .cap = (size_t)(end - p)};
+    lo_fmt_text(&b, s, n, FMT_JSON);
+    return b.overflow ? NULL : p + b.len;
+}
+
+/* The value of a field other than an array or a joined name, or NULL. */
+static char *put_value(const jw *w, char *p, const lo_field *f, int64_t v)
+{
+    if ((f->kind == LO_K_UINT || f->kind == LO_K_INT) && (!w->scaled || f->unit == LO_U_RAW))
+        return sb_fmt_i64(p, v);
+    if (f->kind == LO_K_BOOL) {
+        memcpy(p, v ? "true" : "false", 5);
+        return p + (v ? 4 : 5);
+    }
+    strbuf b = {.p = p, .cap = (size_t)(w->end - p)};
+    lo_fmt_value(&b, w->m, f, v, w->scaled, FMT_JSON);
+    return b.overflow ? NULL : p + b.len;
+}
+
+/* ",\"name_text\":\"...\"" for an enumerated value that has a text. */
+static char *put_enum_text(const jw *w, char *p, const lo_field *f, int64_t v)
+{
+    const char *text = lo_enum_text(f->names, v);
+    if (!text)
+        return p;
+    if (w->end - p < FIELD_ROOM)
+        return NULL;
+    memcpy(p, f->text_key, 32);
+    p += f->text_key_len;
+    return put_text(p, w->end, text, strlen(text)); /* some table texts quote (8/1/19) */
 }
 
 /* Index of the value of a layout's TEXT_TAIL field (type 21 name extension),
@@ -22,63 +118,69 @@ static int tail_index(const lo_layout *L)
     return -1;
 }
 
-static int write_layout(strbuf *b, const lo_message *m, const lo_layout *L, int vi, bool scaled, bool *first);
+/* Name plus its extension, as one string: the extension continues a name that
+ * filled all its characters (blanks included, as gpsd prints it); a name ended
+ * by '@' has no continuation. */
+static char *put_joined(const jw *w, char *p, const lo_field *f, int64_t v, int64_t tail)
+{
+    uint16_t n1, n2;
+    const char *s1 = lo_message_text(w->m, v, &n1);
+    const char *s2 = lo_message_text(w->m, tail, &n2);
+    size_t full = strnlen(s1, f->bits / 6 + 1u);
+    if (full == f->bits / 6u)
+        n1 = (uint16_t)full;
+    else
+        n2 = 0;
+    char joined[LO_MAX_TEXT];
+    memcpy(joined, s1, n1);
+    memcpy(joined + n1, s2, n2);
+    return put_text(p, w->end, joined, (size_t)n1 + n2);
+}
 
-static int write_field(strbuf *b, const lo_message *m, const lo_layout *L, unsigned fi, int vi, bool scaled,
-                       int base, int tail, bool *first)
+static char *put_layout(const jw *w, char *p, const lo_layout *L, int *vi, bool *first);
+
+/* Field fi of L, whose value is at vi (the layout's first value at base);
+ * returns the end of the text, or NULL when it does not fit. */
+static char *put_field(const jw *w, char *p, const lo_layout *L, unsigned fi, int vi, int base, int tail,
+                       bool *first)
 {
     const lo_field *f = &L->fields[fi];
+    const lo_message *m = w->m;
     int64_t v = m->v[vi];
+    if (f->kind != LO_K_ARRAY && (f->kind == LO_K_SPARE || f->kind == LO_K_BACK || f->kind == LO_K_TEXT_TAIL ||
+                                  f->kind == LO_K_COUNT || v == LO_ABSENT))
+        return p;
+    if (w->end - p < FIELD_ROOM)
+        return NULL;
+    p = put_key(p, f->key, f->key_len, first);
     if (f->kind == LO_K_ARRAY) {
-        sb_put32(b, f->key + *first, f->key_len - *first);
-        *first = false;
-        sb_putc(b, '[');
+        *p++ = '[';
         int next = vi + 1;
-        for (int64_t i = 0; i < v; i++) {
+        for (int64_t i = 0; i < v && p; i++) {
+            if (w->end - p < 2)
+                return NULL;
             if (i)
-                sb_putc(b, ',');
-            sb_putc(b, '{');
+                *p++ = ',';
+            *p++ = '{';
             bool first_in = true;
-            next = write_layout(b, m, f->element, next, scaled, &first_in);
-            sb_putc(b, '}');
+            p = put_layout(w, p, f->element, &next, &first_in);
+            if (p && p < w->end)
+                *p++ = '}';
+            else
+                return NULL;
         }
-        sb_putc(b, ']');
-        return next;
+        if (!p || p == w->end)
+            return NULL;
+        *p++ = ']';
+        return p;
     }
-    if (f->kind == LO_K_SPARE || f->kind == LO_K_BACK || f->kind == LO_K_TEXT_TAIL || f->kind == LO_K_COUNT ||
-        v == LO_ABSENT)
-        return vi + 1;
-    /* The key is pre-rendered with its leading comma; the first key skips it. */
-    sb_put32(b, f->key + *first, f->key_len - *first);
-    *first = false;
-    if (f->kind == LO_K_TEXT && tail >= 0 && m->v[base + tail] != LO_ABSENT &&
-        (m->v[base + tail] & 0xFFFF) > 0) {
-        /* Name plus its extension, as one string: the extension continues a name
-         * that filled all its characters (blanks included, as gpsd prints it); a
-         * name ended by '@' has no continuation. */
-        uint16_t n1, n2;
-        const char *s1 = lo_message_text(m, v, &n1);
-        const char *s2 = lo_message_text(m, m->v[base + tail], &n2);
-        size_t full = strnlen(s1, f->bits / 6 + 1u);
-        if (full == f->bits / 6u)
-            n1 = (uint16_t)full;
-        else
-            n2 = 0;
-        char joined[LO_MAX_TEXT];
-        memcpy(joined, s1, n1);
-        memcpy(joined + n1, s2, n2);
-        lo_fmt_text(b, joined, (size_t)n1 + n2, FMT_JSON);
-    } else {
-        lo_fmt_value(b, m, f, v, scaled, FMT_JSON);
-    }
-    if (f->names) {
-        const char *text = lo_enum_text(f->names, v);
-        if (text) { /* escaped: some table texts quote (8/1/19: I = "in-bound" ...) */
-            sb_put32(b, f->text_key, f->text_key_len);
-            lo_fmt_text(b, text, strlen(text), FMT_JSON);
-        }
-    }
-    return vi + 1;
+    if (f->kind == LO_K_TEXT && tail >= 0 && m->v[base + tail] != LO_ABSENT && (m->v[base + tail] & 0xFFFF) > 0)
+        p = put_joined(w, p, f, v, m->v[base + tail]);
+    else
+        p = put_value(w, p, f, v);
+    if (p && f->names)
+        p = put_enum_text(w, p, f, v);
+    return p;
 }
 
 /* Value index just past the values of field f, whose first value is at vi. */
@@ -93,26 +195,142 @@ static int skip_field(const lo_message *m, const lo_field *f, int vi)
     return vi;
 }
 
-/* The fields of L, whose values start at vi, in table order or in the layout's
- * JSON order (gpsd's); returns the value index past them. */
-static int write_layout(strbuf *b, const lo_message *m, const lo_layout *L, int vi, bool scaled, bool *first)
+/* The fields of L, whose values start at *vi, in table order or in the layout's
+ * JSON order (gpsd's); moves *vi past them. */
+static char *put_layout(const jw *w, char *p, const lo_layout *L, int *vi, bool *first)
 {
-    int base = vi, tail = tail_index(L);
+    int base = *vi, tail = tail_index(L);
     if (!L->order) {
-        for (unsigned fi = 0; fi < L->nfields; fi++)
-            vi = write_field(b, m, L, fi, vi, scaled, base, tail, first);
-        return vi;
+        for (unsigned fi = 0; fi < L->nfields && p; fi++) {
+            p = put_field(w, p, L, fi, *vi, base, tail, first);
+            *vi = skip_field(w->m, &L->fields[fi], *vi);
+        }
+        return p;
     }
     int at[256]; /* order indices are uint8_t */
     unsigned n = L->nfields < 256 ? L->nfields : 256;
     for (unsigned fi = 0; fi < n; fi++) {
-        at[fi] = vi;
-        vi = skip_field(m, &L->fields[fi], vi);
+        at[fi] = *vi;
+        *vi = skip_field(w->m, &L->fields[fi], *vi);
     }
-    for (unsigned k = 0; k < n; k++)
+    for (unsigned k = 0; k < n && p; k++)
         if (L->order[k] < n)
-            write_field(b, m, L, L->order[k], at[L->order[k]], scaled, base, tail, first);
-    return vi;
+            p = put_field(w, p, L, L->order[k], at[L->order[k]], base, tail, first);
+    return p;
+}
+
+/* The whole object between p and end, or NULL when it does not fit. */
+static char *put_object(const lo_message *m, const lo_json_opts *o, char *p, char *end)
+{
+    static const char head[] = "{\"class\":\"AIS\",\"device\":";
+    const jw w = {.end = end, .m = m, .scaled = o->scaled};
+    if ((size_t)(end - p) < sizeof head + FIELD_ROOM)
+        return NULL;
+    memcpy(p, head, sizeof head - 1);
+    p += sizeof head - 1;
+    if (o->device_json) {
+        size_t n = strlen(o->device_json);
+        if ((size_t)(end - p) < n)
+            return NULL;
+        memcpy(p, o->device_json, n);
+        p += n;
+    } else {
+        const char *dev = o->device ? o->device : (m->meta.source ? m->meta.source : "stdin");
+        p = put_text(p, end, dev, strlen(dev));
+    }
+    /* type, repeat, mmsi: ,"type":27,"repeat":3,"mmsi":1073741823,"scaled":false */
+    if (!p || end - p < FIELD_ROOM)
+        return NULL;
+    memcpy(p, ",\"type\":", 8);
+    p = sb_fmt_u32(p + 8, m->type);
+    memcpy(p, ",\"repeat\":", 10);
+    p = sb_fmt_u32(p + 10, m->repeat);
+    memcpy(p, ",\"mmsi\":", 8);
+    p = sb_fmt_u32(p + 8, m->mmsi);
+    if (o->scaled) {
+        memcpy(p, ",\"scaled\":true", 14);
+        p += 14;
+    } else {
+        memcpy(p, ",\"scaled\":false", 15);
+        p += 15;
+    }
+    /* The three header fields are written; the rest of the layout follows. */
+    const lo_layout *L = m->layout;
+    const int64_t *v = m->v;
+    /* In locals: every store through p may alias what it points at. */
+    const lo_field *fields = L->fields;
+    const unsigned nfields = L->nfields;
+    const bool scaled = o->scaled;
+    bool first = false;
+    int tail = tail_index(L);
+    for (unsigned fi = 3; fi < nfields; fi++) {
+        const lo_field *f = &fields[fi];
+        const unsigned kind = f->kind, key_len = f->key_len;
+        const int64_t x = v[fi];
+        if (end - p < FIELD_ROOM)
+            return NULL;
+        /* Hot path: plain integers (with their enum text) and flags. */
+        if (kind <= LO_K_INT && x != LO_ABSENT && (!scaled || f->unit == LO_U_RAW)) {
+            const bool named = f->names != NULL;
+            memcpy(p, f->key, 32);
+            p = sb_fmt_i64(p + key_len, x);
+            if (named && !(p = put_enum_text(&w, p, f, x)))
+                return NULL;
+            continue;
+        }
+        if (kind == LO_K_SPARE || x == LO_ABSENT) /* never written (arrays are never absent) */
+            continue;
+        if (kind == LO_K_BOOL) {
+            memcpy(p, f->key, 32);
+            p += key_len;
+            memcpy(p, x ? "true" : "false", 5);
+            p += x ? 4 : 5;
+            continue;
+        }
+        if (f->kind == LO_K_ARRAY) { /* values past it are not at their field index */
+            int vi = (int)fi;
+            p = put_layout(&w, p, &(lo_layout){.fields = fields + fi, .nfields = (uint16_t)(nfields - fi)},
+                           &vi, &first);
+            if (!p)
+                return NULL;
+            if (m->app)
+                p = put_layout(&w, p, m->app, &vi, &first);
+            goto extras;
+        }
+        if (!(p = put_field(&w, p, L, fi, (int)fi, 0, tail, &first)))
+            return NULL;
+    }
+    if (m->app) {
+        int vi = (int)nfields;
+        p = put_layout(&w, p, m->app, &vi, &first);
+    }
+extras:
+    if (!p || end - p < FIELD_ROOM)
+        return NULL;
+    if (!o->no_extras) {
+        if (m->meta.channel) { /* A, B, 1 or 2: nothing to escape */
+            memcpy(p, ",\"channel\":\"", 12);
+            p[12] = m->meta.channel;
+            p[13] = '"';
+            p += 14;
+        }
+        if (m->meta.rx_time_ms != LO_TIME_NONE) {
+            char t[32];
+            lo_format_time(m->meta.rx_time_ms, t);
+            memcpy(p, ",\"rx_time\":", 11);
+            p = put_text(p + 11, end, t, strlen(t));
+            if (!p || end - p < FIELD_ROOM)
+                return NULL;
+        }
+        if (m->meta.station[0]) {
+            memcpy(p, ",\"station\":", 11);
+            p = put_text(p + 11, end, m->meta.station, strnlen(m->meta.station, sizeof m->meta.station));
+            if (!p || p == end)
+                return NULL;
+        }
+    }
+    *p++ = '}';
+    return p;
 }
 
 int lo_json_write(const lo_message *m, const lo_json_opts *o, char *buf, size_t cap)
@@ -120,70 +338,18 @@ int lo_json_write(const lo_message *m, const lo_json_opts *o, char *buf, size_t 
     static const lo_json_opts defaults = {0};
     if (!o)
         o = &defaults;
-    strbuf b = {.p = buf, .cap = cap};
-    sb_puts(&b, "{\"class\":\"AIS\",\"device\":");
-    if (o->device_json) {
-        sb_puts(&b, o->device_json);
-    } else {
-        const char *dev = o->device ? o->device : (m->meta.source ? m->meta.source : "stdin");
-        lo_fmt_text(&b, dev, strlen(dev), FMT_JSON);
-    }
-    sb_puts(&b, ",\"type\":");
-    sb_u64(&b, m->type);
-    sb_puts(&b, ",\"repeat\":");
-    sb_u64(&b, m->repeat);
-    sb_puts(&b, ",\"mmsi\":");
-    sb_u64(&b, m->mmsi);
-    sb_puts(&b, o->scaled ? ",\"scaled\":true" : ",\"scaled\":false");
-    /* Skip the three header fields already written. */
-    const lo_layout *L = m->layout;
-    bool first = false;
-    int vi = 3, tail = tail_index(L);
-    for (unsigned fi = 3; fi < L->nfields; fi++) {
-        const lo_field *f = &L->fields[fi];
-        int64_t v = m->v[vi];
-        /* Hot path: plain integers and flags; everything else in write_field. */
-        if (v != LO_ABSENT && (f->kind == LO_K_UINT || f->kind == LO_K_INT) && !f->names &&
-            (!o->scaled || f->unit == LO_U_RAW) && f->bits) {
-            sb_put32(&b, f->key, f->key_len);
-            sb_i64(&b, v);
-            vi++;
-            continue;
-        }
-        if (v != LO_ABSENT && f->kind == LO_K_BOOL) {
-            sb_put32(&b, f->key, f->key_len);
-            if (v)
-                sb_putn(&b, "true", 4);
-            else
-                sb_putn(&b, "false", 5);
-            vi++;
-            continue;
-        }
-        vi = write_field(&b, m, L, fi, vi, o->scaled, 0, tail, &first);
-    }
-    if (m->app)
-        write_layout(&b, m, m->app, vi, o->scaled, &first);
-    if (!o->no_extras) {
-        if (m->meta.channel) { /* A, B, 1 or 2: nothing to escape */
-            sb_putn(&b, ",\"channel\":\"", 12);
-            sb_putc(&b, m->meta.channel);
-            sb_putc(&b, '"');
-        }
-        if (m->meta.rx_time_ms != LO_TIME_NONE) {
-            char t[32];
-            lo_format_time(m->meta.rx_time_ms, t);
-            key(&b, "rx_time");
-            lo_fmt_text(&b, t, strlen(t), FMT_JSON);
-        }
-        if (m->meta.station[0]) {
-            key(&b, "station");
-            lo_fmt_text(&b, m->meta.station, strlen(m->meta.station), FMT_JSON);
-        }
-    }
-    sb_putc(&b, '}');
-    if (b.overflow)
+    char *end = put_object(m, o, buf, buf + cap);
+    if (end)
+        return (int)(end - buf);
+    if (cap >= SCRATCH)
         return LO_E_NOSPACE;
-    return (int)b.len;
+    /* Near the end of the buffer: write where there is room, keep it if it fits. */
+    char scratch[SCRATCH];
+    end = put_object(m, o, scratch, scratch + sizeof scratch);
+    if (!end || (size_t)(end - scratch) > cap)
+        return LO_E_NOSPACE;
+    memcpy(buf, scratch, (size_t)(end - scratch));
+    return (int)(end - scratch);
 }
 
 int lo_json_string(const char *str, char *buf, size_t cap)

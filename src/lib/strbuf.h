@@ -63,48 +63,75 @@ static inline unsigned sb_ndigits(uint64_t v)
     return n + (v >= 10) + (v >= 100) + (v >= 1000);
 }
 
-/* Decimal, written in place, two digits per division. */
-static inline void sb_u64(strbuf *b, uint64_t v)
+/* v in decimal at p, which has room for 10 bytes; returns the end. Two digits
+ * per division (by a constant: a multiply). */
+static inline char *sb_fmt_u32(char *p, uint32_t v)
 {
-    if (v < 10 && !b->overflow && b->len < b->cap) { /* flags, status, small counts */
-        b->p[b->len++] = (char)('0' + v);
-        return;
+    if (v < 10) { /* flags, status, small counts */
+        *p = (char)('0' + v);
+        return p + 1;
     }
+    if (v < 100) {
+        memcpy(p, sb_digits2 + 2 * v, 2);
+        return p + 2;
+    }
+    /* Digits from the bit length: log10(2) ~ 1233/4096, then one comparison. */
+    static const uint32_t pow10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+    unsigned t = ((32u - (unsigned)__builtin_clz(v)) * 1233u) >> 12;
+    unsigned n = t + 1u - (v < pow10[t]);
+    char *end = p + n;
+    while (v >= 100) {
+        uint32_t q = v / 100;
+        end -= 2;
+        memcpy(end, sb_digits2 + 2 * (v - 100 * q), 2);
+        v = q;
+    }
+    if (v >= 10)
+        memcpy(end - 2, sb_digits2 + 2 * v, 2);
+    else
+        end[-1] = (char)('0' + v);
+    return p + n;
+}
+
+/* The same for any 64-bit value (room for 20 bytes); almost every AIS field
+ * fits the 32-bit arithmetic. */
+static inline char *sb_fmt_u64(char *p, uint64_t v)
+{
+    if (v <= UINT32_MAX)
+        return sb_fmt_u32(p, (uint32_t)v);
     unsigned n = sb_ndigits(v);
-    if (b->overflow || b->cap - b->len < n) {
-        b->overflow = true;
-        return;
-    }
-    char *end = b->p + b->len + n;
-    b->len += n;
-    if (v <= UINT32_MAX) { /* almost every AIS field: cheaper 32-bit division */
-        uint32_t w = (uint32_t)v;
-        while (w >= 100) {
-            unsigned r = w % 100;
-            w /= 100;
-            end -= 2;
-            memcpy(end, sb_digits2 + 2 * r, 2);
-        }
-        if (w >= 10) {
-            end -= 2;
-            memcpy(end, sb_digits2 + 2 * w, 2);
-        } else {
-            *--end = (char)('0' + w);
-        }
-        return;
-    }
+    char *end = p + n;
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);
         v /= 100;
         end -= 2;
         memcpy(end, sb_digits2 + 2 * r, 2);
     }
-    if (v >= 10) {
-        end -= 2;
-        memcpy(end, sb_digits2 + 2 * v, 2);
-    } else {
-        *--end = (char)('0' + v);
+    if (v >= 10)
+        memcpy(end - 2, sb_digits2 + 2 * v, 2);
+    else
+        end[-1] = (char)('0' + v);
+    return p + n;
+}
+
+/* Signed: room for 20 bytes. */
+static inline char *sb_fmt_i64(char *p, int64_t v)
+{
+    if (v >= 0)
+        return sb_fmt_u64(p, (uint64_t)v);
+    *p = '-';
+    return sb_fmt_u64(p + 1, (uint64_t)0 - (uint64_t)v);
+}
+
+/* Decimal; the fast path when 20 bytes are free. */
+static inline void sb_u64(strbuf *b, uint64_t v)
+{
+    if (!b->overflow && b->cap - b->len >= 20) {
+        b->len = (size_t)(sb_fmt_u64(b->p + b->len, v) - b->p);
+        return;
     }
+    char tmp[20];
+    sb_putn(b, tmp, (size_t)(sb_fmt_u64(tmp, v) - tmp));
 }
 
 static inline void sb_i64(strbuf *b, int64_t v)
