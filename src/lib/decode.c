@@ -1,4 +1,5 @@
 /* decode.c - message bits -> lo_message, by walking the message's layout. */
+#include <assert.h>
 #include <string.h>
 
 #include "lookout/bits.h"
@@ -202,6 +203,78 @@ static int walk(walker *w, const lo_layout *L)
     return 0;
 }
 
+/* Position reports (types 1-3 and 18) are most of the traffic, and their
+ * tables hold only plain integers and flags (no text, data or arrays) that end
+ * at bit 168. A message that long is read field by field at fixed places: the
+ * loops below unroll into one 64-bit load and two constant shifts per field.
+ * The places repeat the tables (f_position_a, f_position_b in layout_std.c);
+ * the dev build checks them against the tables on every message. */
+#define STRAIGHT_BITS 168
+
+typedef struct place {
+    uint8_t pos, width;
+    bool sign;
+} place;
+
+static const place position_a[] = {
+    {0, 6, 0},   {6, 2, 0},    {8, 30, 0},   {38, 4, 0},   {42, 8, 1},   {50, 10, 0},  {60, 1, 0},  {61, 28, 1},
+    {89, 27, 1}, {116, 12, 0}, {128, 9, 0},  {137, 6, 0},  {143, 2, 0},  {145, 3, 0},  {148, 1, 0}, {149, 19, 0},
+};
+static const place position_b[] = {
+    {0, 6, 0},    {6, 2, 0},    {8, 30, 0},   {38, 8, 0},   {46, 10, 0},  {56, 1, 0},
+    {57, 28, 1},  {85, 27, 1},  {112, 12, 0}, {124, 9, 0},  {133, 6, 0},  {139, 2, 0},
+    {141, 1, 0},  {142, 1, 0},  {143, 1, 0},  {144, 1, 0},  {145, 1, 0},  {146, 1, 0},
+    {147, 1, 0},  {148, 20, 0},
+};
+#define NPLACES(a) (sizeof(a) / sizeof((a)[0]))
+
+#ifndef NDEBUG
+static bool places_match(const lo_layout *L, const place *pl, unsigned n)
+{
+    if (L->nfields != n)
+        return false;
+    for (unsigned i = 0; i < n; i++)
+        if (L->fields[i].bits != pl[i].width || (L->fields[i].kind == LO_K_INT) != pl[i].sign ||
+            !((PLAIN_KINDS >> L->fields[i].kind) & 1u) || (i && pl[i].pos != pl[i - 1].pos + pl[i - 1].width))
+            return false;
+    return pl[n - 1].pos + pl[n - 1].width == STRAIGHT_BITS;
+}
+#endif
+
+static inline void read_places(lo_message *m, const place *pl, unsigned n)
+{
+    const uint8_t *bits = m->bits;
+#pragma GCC unroll 32
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t be;
+        memcpy(&be, bits + (pl[i].pos >> 3), 8);
+        be = __builtin_bswap64(be) << (pl[i].pos & 7);
+        if (pl[i].sign)
+            m->v[i] = (int64_t)be >> (64 - pl[i].width); /* arithmetic shift: sign-extends */
+        else
+            m->v[i] = (int64_t)(be >> (64 - pl[i].width));
+    }
+    m->nvalues = (uint16_t)n;
+}
+
+/* Reads a type 1-3 or 18 message of at least STRAIGHT_BITS bits; false for
+ * other types. */
+static bool read_position(lo_message *m, const lo_layout *L)
+{
+    if (m->type <= 3) {
+        assert(places_match(L, position_a, NPLACES(position_a)));
+        read_places(m, position_a, NPLACES(position_a));
+        return true;
+    }
+    if (m->type == 18) {
+        assert(places_match(L, position_b, NPLACES(position_b)));
+        read_places(m, position_b, NPLACES(position_b));
+        return true;
+    }
+    (void)L;
+    return false;
+}
+
 #define REJECT_WITH(reason)                                                                         \
     do {                                                                                          \
         *why = LO_REJECT_##reason;                                                                \
@@ -237,6 +310,8 @@ int lo_decode(const uint8_t *bits, uint32_t nbits, lo_message *m, lo_reject *why
     m->nbits = (uint16_t)nbits;
     m->nvalues = 0;
     m->ntext = 0;
+    if (nbits >= STRAIGHT_BITS && read_position(m, L))
+        return 0;
     walker w = {.bits = m->bits, .nbits = nbits, .pos = 0, .zero_fill = (L->flags & LO_L_ZERO_FILL) != 0, .m = m};
     if (walk(&w, L))
         REJECT_WITH(PAYLOAD_TOO_LONG);
