@@ -208,6 +208,8 @@ typedef struct lo_detect_config {
     /* spoofing */
     double jump_min_kn;             /* 40: implied speed that is a jump */
     double jump_min_nm;             /* 2: shorter hops are GNSS noise */
+    double jump_hsc_kn;             /* 70: the threshold for high-speed craft (ship type 40-49) */
+    double jump_return_h;           /* 6: a jump back within this is one out-and-back event */
     double land_margin_m;           /* 2000: on land at least this far from the shore */
     uint32_t cluster_min_vessels;   /* 5: distinct vessels at one point ... */
     double cluster_radius_m;        /* 100 ... within this radius ... */

@@ -1,5 +1,6 @@
 /* main.c - the lookout command-line tool: dispatches to one command per file. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,16 @@ void cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
+#ifndef LOOKOUT_DATA_DIR
+#define LOOKOUT_DATA_DIR "data"
+#endif
+
+const char *cli_data_dir(void)
+{
+    const char *env = getenv("LOOKOUT_DATA");
+    return env && *env ? env : LOOKOUT_DATA_DIR;
+}
+
 static void usage(FILE *out)
 {
     fputs("usage: lookout COMMAND [OPTIONS] [FILE...]\n"
@@ -27,6 +38,8 @@ static void usage(FILE *out)
           "  vessels  the picture (from the database): vessels at a time, in an area\n"
           "  track    one vessel's track, split into segments\n"
           "  positions  stored positions in an area and time window\n"
+          "  detect   screen AIS for security alerts: gaps, encounters, loitering, zones, watch list,\n"
+          "           identity fraud, spoofing\n"
           "  sim      simulate AIS from a scenario: vessels, events, background traffic\n"
           "\n"
           "Run 'lookout COMMAND --help' for a command's options.\n",
@@ -54,6 +67,8 @@ int main(int argc, char **argv)
         return cmd_track(argc - 1, argv + 1);
     if (!strcmp(cmd, "positions"))
         return cmd_positions(argc - 1, argv + 1);
+    if (!strcmp(cmd, "detect"))
+        return cmd_detect(argc - 1, argv + 1);
     if (!strcmp(cmd, "sim"))
         return cmd_sim(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {

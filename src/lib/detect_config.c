@@ -39,6 +39,8 @@ void lo_detect_config_default(lo_detect_config *c)
     c->mmsi_shared_window_h = 6;
     c->jump_min_kn = 40;
     c->jump_min_nm = 2;
+    c->jump_hsc_kn = 70;
+    c->jump_return_h = 6;
     c->land_margin_m = 2000;
     c->cluster_min_vessels = 5;
     c->cluster_radius_m = 100;
@@ -87,6 +89,8 @@ static const key_def keys[] = {
     D_("identity.mmsi_shared_window_h", mmsi_shared_window_h, 0.01, 8760),
     D_("spoofing.jump_min_kn", jump_min_kn, 1, 1e5),
     D_("spoofing.jump_min_nm", jump_min_nm, 0, 20000),
+    D_("spoofing.jump_hsc_kn", jump_hsc_kn, 1, 1e5),
+    D_("spoofing.jump_return_h", jump_return_h, 0, 8760),
     D_("spoofing.land_margin_m", land_margin_m, 0, 1e6),
     U_("spoofing.cluster_min_vessels", cluster_min_vessels, 2, 1e6),
     D_("spoofing.cluster_radius_m", cluster_radius_m, 1, 1e5),
