@@ -1,15 +1,91 @@
-/* detect_spoof.h - per-vessel and global state of the spoof detector (detect_spoof.c). */
+/* detect_spoof.h - per-vessel and global state of the spoof detector
+ * (detect_spoof.c): position jumps, positions on land, many vessels at one
+ * point, many vessels on one circle, reported against implied speed, and one
+ * MMSI at two places. docs/detect.md gives the rules and their defaults. */
 #ifndef LOOKOUT_DETECT_SPOOF_H
 #define LOOKOUT_DETECT_SPOOF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#define DET_SPOOF_SWITCHES 16   /* MMSI-shared switch times kept per vessel */
+#define DET_SPOOF_SAMPLES 8     /* circle-fit samples kept per vessel */
+#define DET_SPOOF_MAX_SITES 64  /* cluster / circle alerts followed at once (each kind) */
+#define DET_SPOOF_SITE_MEMBERS 64
+
+/* Per vessel (about 400 bytes). */
 typedef struct det_spoof_vessel {
-    uint8_t unused; /* to be filled by the module */
+    /* jump: the last good position, the first and latest displaced ones */
+    det_point jump_from, jump_first, jump_last;
+    uint32_t jump_n;             /* displaced positions so far */
+    float jump_nm, jump_kn;      /* the jump out: distance and implied speed */
+    bool jump_out;               /* displaced now (waiting for a return) */
+    uint32_t seg_max;            /* highest tracker segment seen */
+    /* MMSI shared: switches back to a segment seen before, >= min_km apart */
+    int64_t sw_t[DET_SPOOF_SWITCHES];
+    uint8_t sw_n, sw_head;
+    bool shared_open;
+    uint32_t shared_count;       /* switches while open */
+    int64_t shared_start, shared_last;
+    det_point shared_a, shared_b; /* the two places (latest switch) */
+    float shared_km;
+    /* speed mismatch: interval from ref, path length and reported speeds */
+    det_point mm_ref;
+    bool mm_has_ref, mm_open;
+    float mm_path_m;
+    uint32_t mm_sog_sum;         /* 1/10 kn */
+    uint16_t mm_sog_n;
+    uint16_t mm_intervals;
+    int64_t mm_start, mm_end;
+    float mm_rep_sum, mm_imp_sum, mm_diff_max; /* over the run's intervals */
+    det_point mm_first, mm_last;
+    /* on land: the last look-up and the run of inland positions */
+    int32_t land_lat, land_lon;
+    bool land_checked, land_inland, land_open;
+    float land_shore_m;          /* at the last inland look-up */
+    uint32_t land_n;
+    det_point land_first, land_last;
+    /* cluster grid entry (lists thread through the vessel records by index + 1) */
+    uint32_t cl_next, cl_prev;
+    uint64_t cl_key;
+    bool cl_in;
+    det_point cl_pt;
+    /* circle: samples, the current fit and the grid entry of circling vessels */
+    int32_t cs_lat[DET_SPOOF_SAMPLES], cs_lon[DET_SPOOF_SAMPLES];
+    int64_t cs_t_last;
+    uint8_t cs_n, cs_head;
+    bool cc_fit, cc_in;
+    double cc_lat, cc_lon;       /* fitted centre, degrees */
+    float cc_r, cc_sweep;        /* metres, degrees (signed) */
+    uint32_t cc_next, cc_prev;
+    uint64_t cc_key;
+    int64_t cc_t, cc_since;  /* last grouped; when the current fit run began */
+    det_point cc_pt;
 } det_spoof_vessel;
 
+/* An alert over many vessels (a cluster point or a circle). */
+typedef struct det_spoof_site {
+    bool used, opened;
+    double lat, lon;             /* the point, or the circle's centre */
+    double r_m;                  /* circle radius (0 for a point) */
+    int64_t start, last;
+    uint32_t n, total;
+    uint32_t mmsi[DET_SPOOF_SITE_MEMBERS];
+    det_point pt[DET_SPOOF_SITE_MEMBERS]; /* each member's latest position there */
+    uint32_t suspects;           /* cluster: members that jumped in or are inland */
+} det_spoof_site;
+
+typedef struct det_spoof_grid {
+    uint32_t *heads;             /* bucket -> vessel index + 1 */
+    uint32_t cap, count;
+} det_spoof_grid;
+
 typedef struct det_spoof_global {
-    uint8_t unused;
+    det_spoof_grid cl, cc;
+    det_spoof_site cl_sites[DET_SPOOF_MAX_SITES];
+    det_spoof_site cc_sites[DET_SPOOF_MAX_SITES];
+    int64_t next_step;           /* data time of the next periodic pass */
+    uint64_t sites_dropped;
 } det_spoof_global;
 
 #endif
