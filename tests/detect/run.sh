@@ -1,0 +1,36 @@
+#!/bin/sh
+# Injected scenarios: each shipped scenario is simulated into real traffic
+# (the AISHub sample, spread over the scenario's time by `lookout sim --merge`),
+# screened by `lookout detect`, and its alerts compared with the scenario's
+# ground truth (compare_truth.py): every scripted event found with the right
+# vessels and times, nothing unexplained raised on the scripted vessels.
+#   run.sh LOOKOUT WORKDIR SCENARIO...
+set -eu
+lookout=$1
+work=$2
+shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+real="$root/tests/data/aishub-nmea-sample.txt"
+mkdir -p "$work"
+status=0
+for sc in "$@"; do
+    name=$(basename "$sc" .txt)
+    out="$work/$name"
+    "$lookout" sim "$sc" --merge "$real" -o "$out.nmea" --truth "$out.truth.jsonl" 2>"$out.sim.log" || {
+        echo "$name: lookout sim failed:"; cat "$out.sim.log"; status=1; continue; }
+    set --
+    if python3 "$here/compare_truth.py" --zones-from-truth "$out.zones.geojson" "$out.truth.jsonl" | grep -qv '^0 zones'; then
+        set -- --zones "$out.zones.geojson"
+    fi
+    extra=""
+    [ -f "${sc%.txt}.detect" ] && extra=$(cat "${sc%.txt}.detect")
+    # shellcheck disable=SC2086
+    "$lookout" detect -q "$@" $extra --json "$out.alerts.jsonl" --table "$out.nmea" > "$out.table.txt" 2>"$out.detect.log" || {
+        echo "$name: lookout detect failed:"; cat "$out.detect.log"; status=1; continue; }
+    echo "== $name"
+    if ! python3 "$here/compare_truth.py" "$out.truth.jsonl" "$out.alerts.jsonl"; then
+        status=1
+    fi
+done
+exit $status
