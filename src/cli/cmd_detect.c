@@ -43,6 +43,7 @@ typedef struct detect_run {
     /* output */
     FILE *json, *geojson;
     bool json_open;          /* also write open notices */
+    bool dark_at_end;        /* report vessels still silent when the input ends */
     bool geojson_first;
     lo_severity min_severity;
     bool type_on[LO_EV_COUNT];
@@ -183,6 +184,10 @@ static void add_row(detect_run *r, const lo_event *e)
 static void on_event(void *ctx, const lo_event *e)
 {
     detect_run *r = ctx;
+    /* A gap is between two reports (GFW): a vessel not heard again before the
+     * end of a recording has most likely left the receivers' range. */
+    if (e->state == LO_EVENT_ONGOING && lo_event_type_family(e->type)[0] == 'd' && !r->dark_at_end)
+        return;
     if (r->store)
         store_event(r, e);
     if (e->severity < r->min_severity || !r->type_on[e->type])
@@ -286,6 +291,8 @@ static void detect_usage(FILE *out)
           "      --geojson FILE    the alerts as a GeoJSON FeatureCollection\n"
           "      --table           a readable table of the alerts on stdout\n"
           "      --open            also write 'open' notices as events start (as the live server does)\n"
+          "      --dark-at-end     also report vessels still silent for 6 h or more when the input\n"
+          "                        ends (by default a gap needs the vessel to be heard again)\n"
           "      --severity S      only alerts of severity S or above (info, low, medium, high)\n"
           "      --type T,...      only these alert types (gap, encounter, zone_entry, ...)\n"
           "      --start TIME      clock for reports without a receive time (see lookout ingest)\n"
@@ -467,7 +474,7 @@ int cmd_detect(int argc, char **argv)
 {
     enum {
         OPT_CONFIG = 256, OPT_ZONES, OPT_WATCH, OPT_DATA, OPT_NOGEO, OPT_DB, OPT_JSON, OPT_GEOJSON,
-        OPT_TABLE, OPT_OPEN, OPT_SEV, OPT_TYPE, OPT_START, OPT_STATS,
+        OPT_TABLE, OPT_OPEN, OPT_DARK_END, OPT_SEV, OPT_TYPE, OPT_START, OPT_STATS,
     };
     static const struct option opts[] = {
         {"config", required_argument, NULL, OPT_CONFIG}, {"zones", required_argument, NULL, OPT_ZONES},
@@ -475,6 +482,7 @@ int cmd_detect(int argc, char **argv)
         {"no-geo", no_argument, NULL, OPT_NOGEO},         {"db", required_argument, NULL, OPT_DB},
         {"json", required_argument, NULL, OPT_JSON},      {"geojson", required_argument, NULL, OPT_GEOJSON},
         {"table", no_argument, NULL, OPT_TABLE},          {"open", no_argument, NULL, OPT_OPEN},
+        {"dark-at-end", no_argument, NULL, OPT_DARK_END},
         {"severity", required_argument, NULL, OPT_SEV},   {"type", required_argument, NULL, OPT_TYPE},
         {"start", required_argument, NULL, OPT_START},    {"stats", no_argument, NULL, OPT_STATS},
         {"quiet", no_argument, NULL, 'q'},                {"help", no_argument, NULL, 'h'},
@@ -503,6 +511,7 @@ int cmd_detect(int argc, char **argv)
         case OPT_GEOJSON: o.geojson = optarg; break;
         case OPT_TABLE: r->table = true; break;
         case OPT_OPEN: r->json_open = true; break;
+        case OPT_DARK_END: r->dark_at_end = true; break;
         case OPT_STATS: o.stats = true; break;
         case 'q': o.quiet = true; break;
         case OPT_ZONES:

@@ -62,6 +62,8 @@ static void sim_usage(FILE *out)
           "      --merge FILE       interleave into this recorded log by time (its tag block,\n"
           "                         $PGHP, trailer or prefix times; without any, its lines are\n"
           "                         spread over the scenario's time and given c: tag blocks)\n"
+          "      --merge-span D     spread a log without times over D from the start instead\n"
+          "                         (a snapshot of a few minutes stays a few minutes: 10m)\n"
           "      --vessels N        add N background vessels on shipping lanes\n"
           "      --messages N       stop after N messages\n"
           "      --duration D       run for D (6h, 2d, 90m) instead of the scenario's duration\n"
@@ -398,10 +400,10 @@ static int write_truth(lo_sim *sim, const char *path)
 
 int cmd_sim(int argc, char **argv)
 {
-    enum { OPT_TRUTH = 256, OPT_MERGE, OPT_VESSELS, OPT_MESSAGES, OPT_DURATION, OPT_START, OPT_SEED, OPT_STATS };
+    enum { OPT_TRUTH = 256, OPT_MERGE, OPT_MERGE_SPAN, OPT_VESSELS, OPT_MESSAGES, OPT_DURATION, OPT_START, OPT_SEED, OPT_STATS };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},        {"truth", required_argument, NULL, OPT_TRUTH},
-        {"merge", required_argument, NULL, OPT_MERGE},     {"vessels", required_argument, NULL, OPT_VESSELS},
+        {"merge", required_argument, NULL, OPT_MERGE},     {"merge-span", required_argument, NULL, OPT_MERGE_SPAN},     {"vessels", required_argument, NULL, OPT_VESSELS},
         {"messages", required_argument, NULL, OPT_MESSAGES}, {"duration", required_argument, NULL, OPT_DURATION},
         {"start", required_argument, NULL, OPT_START},     {"seed", required_argument, NULL, OPT_SEED},
         {"stats", no_argument, NULL, OPT_STATS},           {"help", no_argument, NULL, 'h'},
@@ -409,6 +411,7 @@ int cmd_sim(int argc, char **argv)
     };
     lo_sim_opts so = {0};
     const char *out_path = NULL, *truth_path = NULL, *merge_path = NULL, *start_arg = NULL;
+    int64_t merge_span_ms = 0;
     bool stats = false;
     int opt;
     uint64_t u;
@@ -423,6 +426,12 @@ int cmd_sim(int argc, char **argv)
             break;
         case OPT_MERGE:
             merge_path = optarg;
+            break;
+        case OPT_MERGE_SPAN:
+            if (!parse_duration(optarg, &merge_span_ms) || merge_span_ms <= 0) {
+                cli_error("sim: --merge-span wants a time like 10m, 1h");
+                return 2;
+            }
             break;
         case OPT_VESSELS:
             if (!parse_count(optarg, &u) || u > LO_SIM_MAX_VESSELS) {
@@ -550,10 +559,12 @@ int cmd_sim(int argc, char **argv)
     if (merge_path) {
         mg.start_ms = info->start_ms;
         mg.span_ms = info->end_ms - info->start_ms;
+        if (merge_span_ms > 0 && merge_span_ms < mg.span_ms)
+            mg.span_ms = merge_span_ms;
         if (!mg.have_times) {
             mg.mapped = true;
             cli_error("sim: %s has no times (tag block c:, $PGHP, trailer or prefix): its %llu lines are spread "
-                      "over the scenario's %.1f h and given c: tag blocks",
+                      "over %.2f h from the scenario's start and given c: tag blocks",
                       merge_path, (unsigned long long)mg.nlines, (double)mg.span_ms / 3600000.0);
         } else if (mg.last_ms < info->start_ms || mg.first_ms >= info->end_ms) {
             cli_error("sim: %s's times do not overlap the scenario's (use --start log to move the scenario)",

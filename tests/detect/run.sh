@@ -1,6 +1,7 @@
 #!/bin/sh
 # Injected scenarios: each shipped scenario is simulated into real traffic
-# (the AISHub sample, spread over the scenario's time by `lookout sim --merge`),
+# (the AISHub sample: a snapshot of a few minutes, spread over the scenario's
+# first 10 minutes by `lookout sim --merge --merge-span 10m`),
 # screened by `lookout detect`, and its alerts compared with the scenario's
 # ground truth (compare_truth.py): every scripted event found with the right
 # vessels and times, nothing unexplained raised on the scripted vessels.
@@ -17,7 +18,7 @@ status=0
 for sc in "$@"; do
     name=$(basename "$sc" .txt)
     out="$work/$name"
-    "$lookout" sim "$sc" --merge "$real" -o "$out.nmea" --truth "$out.truth.jsonl" 2>"$out.sim.log" || {
+    "$lookout" sim "$sc" --merge "$real" --merge-span 10m -o "$out.nmea" --truth "$out.truth.jsonl" 2>"$out.sim.log" || {
         echo "$name: lookout sim failed:"; cat "$out.sim.log"; status=1; continue; }
     set --
     if python3 "$here/compare_truth.py" --zones-from-truth "$out.zones.geojson" "$out.truth.jsonl" | grep -qv '^0 zones'; then
