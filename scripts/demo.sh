@@ -1,22 +1,32 @@
 #!/bin/sh
-# demo.sh - the main job on bundled real data: install, build (release), decode
-# the AISHub sample (85,194 real sentences) to JSON lines and print a summary.
+# demo.sh - the main job on bundled real data: install, build (release), then
+#  1. simulate a day and a half of scripted security events in the Gulf of Oman
+#     (data/scenarios/demo.txt) and merge them into real traffic (the AISHub
+#     snapshot, tests/data/aishub-nmea-sample.txt: 85,194 real sentences);
+#  2. decode, track and screen the result with every detector, printing the
+#     alerts as a table and writing them as JSON lines, GeoJSON and SQLite;
+#  3. check them against the scenario's ground truth.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$(nproc)" >/dev/null
+lookout=./build/release/lookout
 mkdir -p out
-echo "== lookout decode tests/data/aishub-nmea-sample.txt -> out/aishub.jsonl"
-./build/release/lookout decode --stats --rejects out/aishub.rejects.txt -o out/aishub.jsonl \
-    tests/data/aishub-nmea-sample.txt
+rm -f out/demo.db out/demo.db-wal out/demo.db-shm
+echo "== lookout sim data/scenarios/demo.txt, merged into the real AISHub sample -> out/demo.nmea"
+$lookout sim data/scenarios/demo.txt --merge tests/data/aishub-nmea-sample.txt --merge-span 10m \
+    -o out/demo.nmea --truth out/demo.truth.jsonl 2>/dev/null
+echo "   $(wc -l < out/demo.nmea) lines, $(wc -l < out/demo.truth.jsonl) scripted events"
 echo
-echo "== first three messages"
-head -n 3 out/aishub.jsonl
+echo "== lookout detect: decode, track, screen (zones: Strait of Hormuz watch box; watch list: OFAC SDN vessels)"
+$lookout detect --table --stats \
+    --zones data/zones/hormuz-watch.geojson \
+    --watchlist data/watchlist/ofac_sdn_vessels_2024-05-03.csv \
+    --json out/demo.alerts.jsonl --geojson out/demo.alerts.geojson --db out/demo.db \
+    out/demo.nmea
 echo
-echo "== the same as CSV (first five rows): out/aishub.csv"
-./build/release/lookout decode --format csv --scaled -o out/aishub.csv tests/data/aishub-nmea-sample.txt
-head -n 5 out/aishub.csv
+echo "   alerts: out/demo.alerts.jsonl (JSON lines), out/demo.alerts.geojson (GeoJSON), out/demo.db (SQLite)"
 echo
-echo "== rejected lines, each with file, line and reason: out/aishub.rejects.txt"
-head -n 3 out/aishub.rejects.txt
+echo "== the alerts against the scenario's ground truth (tests/detect/compare_truth.py)"
+python3 tests/detect/compare_truth.py out/demo.truth.jsonl out/demo.alerts.jsonl
