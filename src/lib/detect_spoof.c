@@ -110,6 +110,7 @@ static void jump_emit(lo_detector *d, dvessel *dv, lo_event_state st, const det_
     det_param_num(e, "jump_nm", s->jump_nm, 2);
     det_param_num(e, "implied_kn", s->jump_kn, 1);
     det_param_int(e, "displaced_reports", s->jump_n);
+    det_param_int(e, "places", s->jump_places);
     det_param_bool(e, "returned", back != NULL);
     if (back)
         det_param_num(e, "back_nm", exact_m(&s->jump_last, back) / LO_NM_M, 2);
@@ -130,6 +131,7 @@ static void jump_start(lo_detector *d, dvessel *dv, const det_point *from, const
     s->jump_from = *from;
     s->jump_first = s->jump_last = *q;
     s->jump_n = 1;
+    s->jump_places = 1;
     s->jump_nm = (float)(exact_m(from, q) / LO_NM_M);
     s->jump_kn = (float)kn;
     jump_emit(d, dv, LO_EVENT_OPEN, NULL);
@@ -304,6 +306,12 @@ static void land_point(lo_detector *d, dvessel *dv, const det_point *q)
     det_spoof_vessel *s = &dv->spoof;
     if (!d->env.land)
         return;
+    if (!s->jump_out && !s->land_open) {
+        /* Only a displaced track counts: Natural Earth 1:10m land holds rivers, lakes
+         * (IJsselmeer) and harbours, where real ships sail (docs/detect.md). */
+        s->land_n = 0;
+        return;
+    }
     if (!s->land_checked || det_dist_m(s->land_lat, s->land_lon, q->lat, q->lon) > LAND_STEP_M) {
         s->land_checked = true;
         s->land_lat = q->lat;
@@ -844,8 +852,12 @@ void det_spoof_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_t
                 s->jump_out = false;
                 handled = true;
             } else {
-                jump_emit(d, dv, LO_EVENT_CLOSED, NULL); /* on to a third place */
-                s->jump_out = false;
+                /* on to a third place: one event for the whole excursion (a shared
+                 * MMSI hopping between many transmitters is one finding, not many) */
+                s->jump_last = q;
+                s->jump_n++;
+                s->jump_places++;
+                handled = true;
             }
         } else {
             s->jump_last = q;

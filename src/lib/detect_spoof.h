@@ -18,6 +18,7 @@ typedef struct det_spoof_vessel {
     /* jump: the last good position, the first and latest displaced ones */
     det_point jump_from, jump_first, jump_last;
     uint32_t jump_n;             /* displaced positions so far */
+    uint32_t jump_places;        /* places jumped to in this excursion */
     float jump_nm, jump_kn;      /* the jump out: distance and implied speed */
     bool jump_out;               /* displaced now (waiting for a return) */
     uint32_t seg_max;            /* highest tracker segment seen */
