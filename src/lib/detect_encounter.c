@@ -1,17 +1,636 @@
-/* detect_encounter.c - the encounter detector (stub: hooks do nothing yet). */
-#include "detect_int.h"
+/* detect_encounter.c - encounters (ship-to-ship transfers) and rendezvous
+ * candidates.
+ *
+ * Encounter (Global Fishing Watch; Miller et al. 2018, "Identifying global
+ * patterns of transshipment behavior", Frontiers in Marine Science; GFW's
+ * encounter definition): two ships within encounter_max_m (500 m) for at least
+ * encounter_min_h (2 h), at a median speed below encounter_max_median_kn
+ * (2 kn), at least encounter_port_km (10 km) from any port or anchorage.
+ * Rendezvous (Skylight's "standard rendezvous": two ships on AIS within 250 m
+ * for more than 30 min): the candidate tier, for meetings that are not
+ * encounters, with the same speed and port rules here.
+ *
+ * Cost grows with positions, not with the square of the ships. Only ships
+ * slow enough to meet take part: a position faster than twice the median
+ * speed limit (4 kn) takes its ship out of the grid and costs nothing more.
+ * A slow position is compared with the latest positions of the ships in the
+ * grid cells around it (cells twice the search radius high, so at most 2 x 2
+ * cells; a hash of cells, so memory grows with the ships in it), those no
+ * older than pair_max_age_min, dead-reckoned to its time when they move. Two
+ * ships within the meeting distance make a pair, kept in a bounded table
+ * (max_open_pairs; refusals counted in stats.pairs_dropped) with its first and
+ * last close observation, a histogram of the observers' speeds (the median),
+ * the closest approach, the mean position and a trail of each ship. A pair
+ * ends when no close observation came for encounter_break_h (apart, or
+ * unheard); it is then an encounter when it satisfies GFW's rule, else a
+ * rendezvous when it satisfies the candidate rule, else nothing. The port is
+ * looked up once a pair, when it first qualifies. An encounter is raised OPEN
+ * as soon as it qualifies and CLOSED (or ONGOING) with the same id: first
+ * ship the lower MMSI, start the first close observation, salt the other
+ * MMSI. docs/detect.md, "Encounters". */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int det_enc_init(lo_detector *d) { (void)d; return 0; }
-void det_enc_free(lo_detector *d) { (void)d; }
+#include "detect_motion.h"
+
+#define ENC_STEP_MS 60000  /* pairs that ended are looked for once a data minute */
+#define ENC_MARGIN_M 250.0 /* beyond the meeting distance: dead reckoning's room */
+#define HIST_N 42          /* speeds 0.0 .. 4.0 kn in AIS's 0.1 kn, and above */
+#define PAIR_CHUNK_BITS 10
+#define PAIR_CHUNK (1u << PAIR_CHUNK_BITS)
+#define M_PER_UDEG (LO_EARTH_RADIUS_M * 3.14159265358979323846 / 180.0 / 1e6)
+
+enum { TIER_ENC = 0, TIER_RDV = 1 };
+
+struct det_enc_pair {
+    uint32_t a, b;             /* ships, index + 1; a has the lower MMSI */
+    uint32_t mmsi_a, mmsi_b;
+    uint32_t prev, next;       /* list by last observation; free list through next */
+    int64_t start, last;       /* first and last close observation */
+    int64_t run_start[2], run_last[2], best_ms[2]; /* per tier: current run, longest */
+    int32_t lat0, lon0;        /* first midpoint */
+    int64_t sum_dlat, sum_dlon;
+    uint32_t nobs;
+    double min_m;
+    det_point min_a, min_b;    /* positions at the closest approach */
+    uint16_t hist[HIST_N];
+    bool opened, port_checked, in_port;
+    double port_km;
+    const lo_port *port;
+    det_trail ta, tb;
+};
+
+/* ---- a map of 64-bit keys ----------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+static int map_alloc(det_u64map *m, uint32_t cap)
+{
+    m->keys = malloc((size_t)cap * sizeof *m->keys);
+    m->vals = calloc(cap, sizeof *m->vals);
+    if (!m->keys || !m->vals) {
+        free(m->keys);
+        free(m->vals);
+        m->keys = NULL;
+        m->vals = NULL;
+        return LO_E_NOMEM;
+    }
+    m->cap = cap;
+    m->count = 0;
+    return 0;
+}
+
+static void map_free(det_u64map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+static uint32_t map_get(const det_u64map *m, uint64_t key)
+{
+    uint32_t mask = m->cap - 1;
+    for (uint32_t h = (uint32_t)mix64(key) & mask; m->vals[h]; h = (h + 1) & mask)
+        if (m->keys[h] == key)
+            return m->vals[h];
+    return 0;
+}
+
+static void map_set_raw(det_u64map *m, uint64_t key, uint32_t val)
+{
+    uint32_t mask = m->cap - 1;
+    uint32_t h = (uint32_t)mix64(key) & mask;
+    while (m->vals[h] && m->keys[h] != key)
+        h = (h + 1) & mask;
+    if (!m->vals[h])
+        m->count++;
+    m->keys[h] = key;
+    m->vals[h] = val;
+}
+
+/* Insert or replace (val != 0). */
+static int map_put(det_u64map *m, uint64_t key, uint32_t val)
+{
+    if ((m->count + 1) * 2 > m->cap) {
+        det_u64map n;
+        if (map_alloc(&n, m->cap * 2) < 0)
+            return LO_E_NOMEM;
+        for (uint32_t i = 0; i < m->cap; i++)
+            if (m->vals[i])
+                map_set_raw(&n, m->keys[i], m->vals[i]);
+        map_free(m);
+        *m = n;
+    }
+    map_set_raw(m, key, val);
+    return 0;
+}
+
+/* Backward-shift deletion: probe runs stay whole without tombstones. */
+static void map_del(det_u64map *m, uint64_t key)
+{
+    uint32_t mask = m->cap - 1;
+    uint32_t h = (uint32_t)mix64(key) & mask;
+    while (m->vals[h] && m->keys[h] != key)
+        h = (h + 1) & mask;
+    if (!m->vals[h])
+        return;
+    uint32_t hole = h;
+    for (uint32_t j = (h + 1) & mask; m->vals[j]; j = (j + 1) & mask) {
+        uint32_t home = (uint32_t)mix64(m->keys[j]) & mask;
+        if (((j - home) & mask) >= ((j - hole) & mask)) {
+            m->keys[hole] = m->keys[j];
+            m->vals[hole] = m->vals[j];
+            hole = j;
+        }
+    }
+    m->vals[hole] = 0;
+    m->count--;
+}
+
+/* ---- the grid ------------------------------------------------------------------------ */
+
+static int64_t hours_ms(double h) { return (int64_t)llround(h * 3600000.0); }
+
+static uint32_t grid_ncols(const det_enc_global *G, int32_t row)
+{
+    double h = G->cell_udeg;
+    double edge = fmax(fabs((double)row * h), fabs((double)(row + 1) * h)) / 1e6;
+    if (edge > 89.9)
+        edge = 89.9;
+    double n = floor(360e6 * cos(edge * 3.14159265358979323846 / 180.0) / h);
+    return n < 1 ? 1 : (uint32_t)n;
+}
+
+static uint64_t cell_key(int32_t row, uint32_t col) { return (uint64_t)(uint32_t)row << 32 | col; }
+
+static uint64_t cell_of(const det_enc_global *G, int32_t lat, int32_t lon)
+{
+    int32_t row = (int32_t)floor((double)lat / G->cell_udeg);
+    uint32_t nc = grid_ncols(G, row);
+    double w = 360e6 / nc;
+    int64_t c = (int64_t)floor(((double)lon + 180e6) / w);
+    return cell_key(row, (uint32_t)(((c % nc) + nc) % nc));
+}
+
+static void grid_remove(lo_detector *d, dvessel *dv)
+{
+    det_enc_vessel *E = &dv->enc;
+    if (!E->indexed)
+        return;
+    if (E->cell_prev)
+        det_vessel_at(d, E->cell_prev)->enc.cell_next = E->cell_next;
+    else if (E->cell_next)
+        map_put(&d->enc.cells, E->cell, E->cell_next); /* replaces: never grows */
+    else
+        map_del(&d->enc.cells, E->cell);
+    if (E->cell_next)
+        det_vessel_at(d, E->cell_next)->enc.cell_prev = E->cell_prev;
+    E->cell_prev = E->cell_next = 0;
+    E->indexed = false;
+}
+
+static void grid_insert(lo_detector *d, dvessel *dv, uint64_t key)
+{
+    det_enc_vessel *E = &dv->enc;
+    uint32_t head = map_get(&d->enc.cells, key);
+    if (map_put(&d->enc.cells, key, dv->self) < 0)
+        return; /* out of memory: this ship is not found by others until it moves */
+    E->cell = key;
+    E->cell_prev = 0;
+    E->cell_next = head;
+    if (head)
+        det_vessel_at(d, head)->enc.cell_prev = dv->self;
+    E->indexed = true;
+}
+
+/* ---- pairs ------------------------------------------------------------------------------ */
+
+static det_enc_pair *pair_at(det_enc_global *G, uint32_t p1)
+{
+    uint32_t i = p1 - 1;
+    return &G->chunks[i >> PAIR_CHUNK_BITS][i & (PAIR_CHUNK - 1)];
+}
+
+static uint64_t pair_key(uint32_t i1, uint32_t j1)
+{
+    return i1 < j1 ? (uint64_t)i1 << 32 | j1 : (uint64_t)j1 << 32 | i1;
+}
+
+static void lru_unlink(det_enc_global *G, det_enc_pair *P, uint32_t p1)
+{
+    if (P->prev)
+        pair_at(G, P->prev)->next = P->next;
+    else if (G->lru_head == p1)
+        G->lru_head = P->next;
+    if (P->next)
+        pair_at(G, P->next)->prev = P->prev;
+    else if (G->lru_tail == p1)
+        G->lru_tail = P->prev;
+    P->prev = P->next = 0;
+}
+
+static void lru_append(det_enc_global *G, det_enc_pair *P, uint32_t p1)
+{
+    P->prev = G->lru_tail;
+    P->next = 0;
+    if (G->lru_tail)
+        pair_at(G, G->lru_tail)->next = p1;
+    else
+        G->lru_head = p1;
+    G->lru_tail = p1;
+}
+
+/* A new pair slot, or 0 when out of memory. */
+static uint32_t pair_alloc(det_enc_global *G)
+{
+    uint32_t p1 = G->free_head;
+    if (p1) {
+        G->free_head = pair_at(G, p1)->next;
+        return p1;
+    }
+    if (G->nrecords == G->nchunks * PAIR_CHUNK) {
+        det_enc_pair **c = realloc(G->chunks, (G->nchunks + 1) * sizeof *c);
+        if (!c)
+            return 0;
+        G->chunks = c;
+        if (!(c[G->nchunks] = malloc(PAIR_CHUNK * sizeof(det_enc_pair))))
+            return 0;
+        G->nchunks++;
+    }
+    return ++G->nrecords;
+}
+
+static bool median_below(const det_enc_pair *P, double max_kn, double *median_kn)
+{
+    uint32_t total = 0, below = 0;
+    unsigned lim = (unsigned)ceil(max_kn * 10.0 - 1e-9); /* bins below max_kn */
+    for (unsigned k = 0; k < HIST_N; k++) {
+        total += P->hist[k];
+        if (k < lim)
+            below += P->hist[k];
+    }
+    if (!total) {
+        *median_kn = NAN; /* no speed known: the rule cannot refuse */
+        return true;
+    }
+    uint32_t cum = 0;
+    for (unsigned k = 0; k < HIST_N; k++) {
+        cum += P->hist[k];
+        if (cum * 2 >= total) {
+            *median_kn = k / 10.0;
+            break;
+        }
+    }
+    return below * 2 > total;
+}
+
+static bool tier_holds(const lo_detector *d, const det_enc_pair *P, int tier)
+{
+    double med;
+    int64_t need = hours_ms(tier == TIER_ENC ? d->cfg.encounter_min_h : d->cfg.rendezvous_min_h);
+    return P->best_ms[tier] >= need && median_below(P, d->cfg.encounter_max_median_kn, &med);
+}
+
+static void mean_pos(const det_enc_pair *P, int32_t *lat, int32_t *lon)
+{
+    int64_t n = P->nobs ? P->nobs : 1;
+    *lat = (int32_t)(P->lat0 + P->sum_dlat / n);
+    *lon = det_wrap_udeg(P->lon0 + P->sum_dlon / n);
+}
+
+static void port_check(lo_detector *d, det_enc_pair *P)
+{
+    int32_t lat, lon;
+    mean_pos(P, &lat, &lon);
+    P->port_km = det_port_km(d, lat, lon, d->cfg.encounter_port_km, &P->port);
+    P->in_port = P->port_km < d->cfg.encounter_port_km;
+    P->port_checked = true;
+}
+
+static const char *name_of(const dvessel *v) { return v->who.name[0] ? v->who.name : "(no name)"; }
+
+static void pair_emit(lo_detector *d, det_enc_pair *P, lo_event_type type, lo_event_state state)
+{
+    dvessel *va = det_vessel_at(d, P->a), *vb = det_vessel_at(d, P->b);
+    if (!va || !vb || va->mmsi != P->mmsi_a || vb->mmsi != P->mmsi_b)
+        return; /* a ship was forgotten (evict closes its pairs first: never) */
+    bool enc = type == LO_EV_ENCOUNTER;
+    int32_t lat, lon;
+    mean_pos(P, &lat, &lon);
+    double med;
+    median_below(P, d->cfg.encounter_max_median_kn, &med);
+    double h = (double)(P->last - P->start) / 3.6e6;
+    lo_event *e = det_event_begin(d, type, enc ? LO_SEV_MEDIUM : LO_SEV_LOW, P->start, P->last, lat, lon);
+    det_event_vessel(e, va);
+    det_event_vessel(e, vb);
+    det_event_evidence(e, P->mmsi_a, &P->min_a, "closest");
+    det_event_evidence(e, P->mmsi_b, &P->min_b, "closest");
+    det_event_trail(e, P->mmsi_a, &P->ta, "alongside");
+    det_event_trail(e, P->mmsi_b, &P->tb, "alongside");
+    det_param_num(e, "max_m", enc ? d->cfg.encounter_max_m : d->cfg.rendezvous_max_m, 0);
+    det_param_num(e, "min_h", enc ? d->cfg.encounter_min_h : d->cfg.rendezvous_min_h, 2);
+    det_param_num(e, "max_median_kn", d->cfg.encounter_max_median_kn, 1);
+    det_param_num(e, "port_min_km", d->cfg.encounter_port_km, 1);
+    det_param_num(e, "duration_h", h, 2);
+    det_param_num(e, "encounter_h", (double)P->best_ms[TIER_ENC] / 3.6e6, 2);
+    det_param_num(e, "rendezvous_h", (double)P->best_ms[TIER_RDV] / 3.6e6, 2);
+    det_param_num(e, "median_speed_kn", med, 1);
+    det_param_num(e, "min_distance_m", P->min_m, 0);
+    det_param_int(e, "observations", P->nobs);
+    if (P->port_checked && isfinite(P->port_km)) {
+        det_param_num(e, "port_km", P->port_km, 1);
+        if (P->port && P->port->name)
+            det_param_str(e, "port", P->port->name);
+    }
+    det_event_summary(e, "%s: %09u %s and %09u %s within %.0f m for %.1f h (closest %.0f m, median %.1f kn)",
+                      enc ? "encounter" : "rendezvous candidate", P->mmsi_a, name_of(va), P->mmsi_b, name_of(vb),
+                      enc ? d->cfg.encounter_max_m : d->cfg.rendezvous_max_m, h, P->min_m, isfinite(med) ? med : 0);
+    det_event_emit(d, e, state, P->mmsi_b);
+}
+
+/* The pair is over: classify, report, free. */
+static void pair_close(lo_detector *d, uint32_t p1, lo_event_state state)
+{
+    det_enc_global *G = &d->enc;
+    det_enc_pair *P = pair_at(G, p1);
+    bool enc = P->opened || tier_holds(d, P, TIER_ENC);
+    bool rdv = !enc && tier_holds(d, P, TIER_RDV);
+    if ((enc || rdv) && !P->port_checked)
+        port_check(d, P);
+    if (enc && (P->opened || !P->in_port))
+        pair_emit(d, P, LO_EV_ENCOUNTER, state);
+    else if (rdv && !P->in_port)
+        pair_emit(d, P, LO_EV_RENDEZVOUS, state);
+    dvessel *va = det_vessel_at(d, P->a), *vb = det_vessel_at(d, P->b);
+    if (va->mmsi == P->mmsi_a && va->enc.npairs)
+        va->enc.npairs--;
+    if (vb->mmsi == P->mmsi_b && vb->enc.npairs)
+        vb->enc.npairs--;
+    map_del(&G->pairs, pair_key(P->a, P->b));
+    lru_unlink(G, P, p1);
+    P->next = G->free_head;
+    G->free_head = p1;
+    d->stats.open_pairs = G->pairs.count;
+}
+
+static void tier_observe(det_enc_pair *P, int tier, double m, double max_m, int64_t t, int64_t break_ms)
+{
+    if (m > max_m) {
+        P->run_last[tier] = 0; /* apart at this distance: the run is broken */
+        return;
+    }
+    if (!P->run_last[tier] || t - P->run_last[tier] > break_ms)
+        P->run_start[tier] = t;
+    if (t > P->run_last[tier])
+        P->run_last[tier] = t;
+    int64_t dur = P->run_last[tier] - P->run_start[tier];
+    if (dur > P->best_ms[tier])
+        P->best_ms[tier] = dur;
+}
+
+/* dv's position q (speed s10) is m metres from o's dead-reckoned (olat, olon). */
+static void observe(lo_detector *d, dvessel *dv, dvessel *o, const det_point *q, unsigned s10, double m,
+                    int32_t olat, int32_t olon)
+{
+    det_enc_global *G = &d->enc;
+    int64_t break_ms = hours_ms(d->cfg.encounter_break_h);
+    uint64_t key = pair_key(dv->self, o->self);
+    uint32_t p1 = map_get(&G->pairs, key);
+    if (p1 && q->t - pair_at(G, p1)->last > break_ms) {
+        pair_close(d, p1, LO_EVENT_CLOSED); /* a new meeting of the same two */
+        p1 = 0;
+    }
+    det_enc_pair *P;
+    bool dv_is_a = dv->mmsi < o->mmsi;
+    int32_t mlat = (int32_t)(((int64_t)q->lat + olat) / 2);
+    int32_t mlon = det_wrap_udeg(q->lon + det_dlon_udeg(q->lon, olon) / 2);
+    if (!p1) {
+        if (G->pairs.count >= d->cfg.max_open_pairs || !(p1 = pair_alloc(G))) {
+            d->stats.pairs_dropped++;
+            return;
+        }
+        if (map_put(&G->pairs, key, p1) < 0) {
+            pair_at(G, p1)->next = G->free_head;
+            G->free_head = p1;
+            d->stats.pairs_dropped++;
+            return;
+        }
+        P = pair_at(G, p1);
+        memset(P, 0, offsetof(det_enc_pair, ta));
+        det_trail_reset(&P->ta);
+        det_trail_reset(&P->tb);
+        P->a = dv_is_a ? dv->self : o->self;
+        P->b = dv_is_a ? o->self : dv->self;
+        P->mmsi_a = dv_is_a ? dv->mmsi : o->mmsi;
+        P->mmsi_b = dv_is_a ? o->mmsi : dv->mmsi;
+        P->start = P->last = q->t;
+        P->lat0 = mlat;
+        P->lon0 = mlon;
+        P->min_m = INFINITY;
+        P->port_km = INFINITY;
+        dv->enc.npairs++;
+        o->enc.npairs++;
+        lru_append(G, P, p1);
+        d->stats.open_pairs = G->pairs.count;
+        if (G->pairs.count > d->stats.peak_open_pairs)
+            d->stats.peak_open_pairs = G->pairs.count;
+    } else {
+        P = pair_at(G, p1);
+        if (G->lru_tail != p1) {
+            lru_unlink(G, P, p1);
+            lru_append(G, P, p1);
+        }
+    }
+    if (q->t < P->start)
+        P->start = q->t;
+    if (q->t > P->last)
+        P->last = q->t;
+    P->nobs++;
+    P->sum_dlat += (int64_t)mlat - P->lat0;
+    P->sum_dlon += det_dlon_udeg(P->lon0, mlon);
+    if (s10 != DET_SPEED_NA) {
+        unsigned k = s10 < HIST_N - 1 ? s10 : HIST_N - 1;
+        if (P->hist[k] == UINT16_MAX)
+            for (unsigned i = 0; i < HIST_N; i++)
+                P->hist[i] /= 2; /* halving every bin keeps the median */
+        P->hist[k]++;
+    }
+    if (m < P->min_m) {
+        P->min_m = m;
+        P->min_a = dv_is_a ? *q : o->enc.at;
+        P->min_b = dv_is_a ? o->enc.at : *q;
+    }
+    det_trail_add(dv_is_a ? &P->ta : &P->tb, q);
+    tier_observe(P, TIER_ENC, m, d->cfg.encounter_max_m, q->t, break_ms);
+    tier_observe(P, TIER_RDV, m, d->cfg.rendezvous_max_m, q->t, break_ms);
+    if (!P->opened && !P->in_port && tier_holds(d, P, TIER_ENC)) {
+        if (!P->port_checked)
+            port_check(d, P);
+        if (!P->in_port) {
+            P->opened = true;
+            pair_emit(d, P, LO_EV_ENCOUNTER, LO_EVENT_OPEN);
+        }
+    }
+}
+
+/* Compare q (dv's new slow position) with the ships in the cells around it. */
+static void search(lo_detector *d, dvessel *dv, const det_point *q, unsigned s10)
+{
+    det_enc_global *G = &d->enc;
+    double h = G->cell_udeg, r_lat = G->search_m / M_PER_UDEG;
+    double meet_udeg = G->meet_m / M_PER_UDEG;
+    int64_t max_age = (int64_t)llround(d->cfg.pair_max_age_min * 60000.0);
+    double edge = fabs((double)q->lat) + r_lat;
+    double coslat = cos(fmin(edge / 1e6, 89.9) * 3.14159265358979323846 / 180.0);
+    double r_lon = r_lat / coslat;
+    double coslat_q = cos((double)q->lat / 1e6 * 3.14159265358979323846 / 180.0);
+    int32_t row0 = (int32_t)floor(((double)q->lat - r_lat) / h), row1 = (int32_t)floor(((double)q->lat + r_lat) / h);
+    for (int32_t row = row0; row <= row1; row++) {
+        uint32_t nc = grid_ncols(G, row);
+        double w = 360e6 / nc;
+        int64_t c0 = (int64_t)floor(((double)q->lon + 180e6 - r_lon) / w);
+        int64_t c1 = (int64_t)floor(((double)q->lon + 180e6 + r_lon) / w);
+        if (c1 - c0 + 1 >= (int64_t)nc) {
+            c0 = 0;
+            c1 = nc - 1;
+        }
+        for (int64_t c = c0; c <= c1; c++) {
+            uint32_t col = (uint32_t)(((c % nc) + nc) % nc);
+            uint32_t next;
+            for (uint32_t o1 = map_get(&G->cells, cell_key(row, col)); o1; o1 = next) {
+                dvessel *o = det_vessel_at(d, o1);
+                next = o->enc.cell_next;
+                if (o == dv)
+                    continue;
+                const det_point *oq = &o->enc.at;
+                int64_t dt = q->t - oq->t;
+                if (dt > max_age) {
+                    grid_remove(d, o); /* stale: out until it reports again */
+                    continue;
+                }
+                if (dt < -max_age)
+                    continue;
+                double olat = oq->lat, olon = oq->lon;
+                if (oq->speed >= 5 && oq->speed < DET_SPEED_NA && oq->course < 3600 && dt) {
+                    double run = oq->speed / 10.0 * LO_NM_M / 3600.0 * ((double)dt / 1000.0);
+                    double cr = oq->course / 10.0 * 3.14159265358979323846 / 180.0;
+                    olat += run * cos(cr) / M_PER_UDEG;
+                    olon += run * sin(cr) / (M_PER_UDEG * (coslat_q > 1e-3 ? coslat_q : 1e-3));
+                }
+                if (fabs(olat - q->lat) > meet_udeg)
+                    continue;
+                int32_t ilat = (int32_t)llround(olat), ilon = det_wrap_udeg(llround(olon));
+                double m = det_dist_m(q->lat, q->lon, ilat, ilon);
+                if (m <= G->meet_m)
+                    observe(d, dv, o, q, s10, m, ilat, ilon);
+            }
+        }
+    }
+}
+
+/* ---- hooks ------------------------------------------------------------------------------ */
+
+int det_enc_init(lo_detector *d)
+{
+    det_enc_global *G = &d->enc;
+    memset(G, 0, sizeof *G);
+    G->meet_m = fmax(d->cfg.encounter_max_m, d->cfg.rendezvous_max_m);
+    G->search_m = G->meet_m + ENC_MARGIN_M;
+    G->cell_udeg = 2.0 * G->search_m / M_PER_UDEG;
+    double kn10 = 2.0 * d->cfg.encounter_max_median_kn * 10.0;
+    G->point_max_kn10 = kn10 < 1 ? 1 : kn10 > 1022 ? 1022 : (unsigned)kn10;
+    G->next_step_ms = INT64_MIN;
+    if (map_alloc(&G->cells, 1024) < 0 || map_alloc(&G->pairs, 1024) < 0) {
+        det_enc_free(d);
+        return LO_E_NOMEM;
+    }
+    return 0;
+}
+
+void det_enc_free(lo_detector *d)
+{
+    det_enc_global *G = &d->enc;
+    map_free(&G->cells);
+    map_free(&G->pairs);
+    for (uint32_t i = 0; i < G->nchunks; i++)
+        free(G->chunks[i]);
+    free(G->chunks);
+    G->chunks = NULL;
+    G->nchunks = G->nrecords = 0;
+}
+
 void det_enc_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_track_point *p)
 {
-    (void)d; (void)dv; (void)v; (void)p;
+    (void)v;
+    if (!det_is_ship(dv->who.kind))
+        return;
+    det_enc_global *G = &d->enc;
+    unsigned s10 = det_speed10(dv, p);
+    if (s10 != DET_SPEED_NA && s10 > G->point_max_kn10) {
+        grid_remove(d, dv); /* too fast to be meeting anyone */
+        return;
+    }
+    det_point q = det_point_of(p);
+    search(d, dv, &q, s10);
+    uint64_t key = cell_of(G, q.lat, q.lon);
+    if (!dv->enc.indexed || dv->enc.cell != key) {
+        grid_remove(d, dv);
+        grid_insert(d, dv, key);
+    }
+    dv->enc.at = q;
+    if (s10 != DET_SPEED_NA)
+        dv->enc.at.speed = (uint16_t)s10;
 }
+
 void det_enc_identity(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_identity_change *c)
 {
-    (void)d; (void)dv; (void)v; (void)c;
+    (void)d, (void)dv, (void)v, (void)c;
 }
-void det_enc_static(lo_detector *d, dvessel *dv, const lo_vessel *v) { (void)d; (void)dv; (void)v; }
-void det_enc_evict(lo_detector *d, dvessel *dv) { (void)d; (void)dv; }
-void det_enc_advance(lo_detector *d, int64_t now) { (void)d; (void)now; }
-void det_enc_finish(lo_detector *d) { (void)d; }
+
+void det_enc_static(lo_detector *d, dvessel *dv, const lo_vessel *v) { (void)d, (void)dv, (void)v; }
+
+void det_enc_evict(lo_detector *d, dvessel *dv)
+{
+    grid_remove(d, dv);
+    det_enc_global *G = &d->enc;
+    for (uint32_t p1 = G->lru_head, next; p1 && dv->enc.npairs; p1 = next) {
+        det_enc_pair *P = pair_at(G, p1);
+        next = P->next;
+        if (P->a == dv->self || P->b == dv->self)
+            pair_close(d, p1, LO_EVENT_CLOSED);
+    }
+}
+
+static void close_ended(lo_detector *d, int64_t now)
+{
+    det_enc_global *G = &d->enc;
+    int64_t break_ms = hours_ms(d->cfg.encounter_break_h);
+    while (G->lru_head && now - pair_at(G, G->lru_head)->last > break_ms)
+        pair_close(d, G->lru_head, LO_EVENT_CLOSED);
+}
+
+void det_enc_advance(lo_detector *d, int64_t now)
+{
+    if (now < d->enc.next_step_ms)
+        return;
+    d->enc.next_step_ms = now - now % ENC_STEP_MS + ENC_STEP_MS;
+    close_ended(d, now);
+}
+
+void det_enc_finish(lo_detector *d)
+{
+    det_enc_global *G = &d->enc;
+    if (d->now != LO_TIME_NONE)
+        close_ended(d, d->now);
+    while (G->lru_head)
+        pair_close(d, G->lru_head, LO_EVENT_ONGOING);
+}

@@ -1,11 +1,19 @@
-/* detect_loiter.h - per-vessel and global state of the loiter detector (detect_loiter.c). */
+/* detect_loiter.h - per-vessel and global state of the loitering detector
+ * (detect_loiter.c): a run of slow positions per ship. */
 #ifndef LOOKOUT_DETECT_LOITER_H
 #define LOOKOUT_DETECT_LOITER_H
 
 #include <stdint.h>
 
 typedef struct det_loiter_vessel {
-    uint8_t unused; /* to be filled by the module */
+    det_trail trail;          /* the run's slow positions: p[0] first, last the latest */
+    int64_t fast_since;       /* first fast position after the last slow one (0: none) */
+    int64_t sum_dlat, sum_dlon; /* offsets from the first position (microdegrees), for the mean */
+    uint32_t n;               /* slow positions in the run */
+    uint32_t sum_speed;       /* their speeds, 1/10 kn */
+    uint32_t anchored;        /* of them reporting at anchor or moored */
+    float shore_nm;           /* distance to shore at the threshold (looked up once a run) */
+    uint8_t state;            /* DET_LOITER_* in detect_loiter.c */
 } det_loiter_vessel;
 
 typedef struct det_loiter_global {
