@@ -14,24 +14,26 @@ uint8_t lo_nmea_checksum(const char *s, size_t len)
     return x;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
+/* Hex digit -> value; 0xFF for anything else. Once per sentence: a table
+ * look-up rather than three range tests. */
+#define HEX_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const uint8_t hex_value[256] = {
+    HEX_ROW(0xFF), HEX_ROW(0xFF), HEX_ROW(0xFF),
+    /* 0x30 */ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    /* 0x40 */ 0xFF, 10, 11, 12, 13, 14, 15, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    HEX_ROW(0xFF),
+    /* 0x60 */ 0xFF, 10, 11, 12, 13, 14, 15, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    HEX_ROW(0xFF), HEX_ROW(0xFF), HEX_ROW(0xFF), HEX_ROW(0xFF), HEX_ROW(0xFF), /* 0x70-0xBF */
+    HEX_ROW(0xFF), HEX_ROW(0xFF), HEX_ROW(0xFF), HEX_ROW(0xFF),                /* 0xC0-0xFF */
+};
 
 /* Checksum digits at s[0..1]: 0-255, or -1. */
-static int parse_hex2(const char *s, size_t avail)
+static inline int parse_hex2(const char *s, size_t avail)
 {
     if (avail < 2)
         return -1;
-    int hi = hexval(s[0]), lo = hexval(s[1]);
-    return (hi < 0 || lo < 0) ? -1 : hi * 16 + lo;
+    unsigned hi = hex_value[(unsigned char)s[0]], lo = hex_value[(unsigned char)s[1]];
+    return (hi | lo) > 15 ? -1 : (int)(hi * 16 + lo);
 }
 
 /* XOR of n bytes, eight at a time. */
