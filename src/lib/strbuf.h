@@ -63,9 +63,23 @@ static inline unsigned sb_ndigits(uint64_t v)
     return n + (v >= 10) + (v >= 100) + (v >= 1000);
 }
 
-/* v in decimal at p, which has room for 10 bytes; returns the end. Two digits
- * per division (by a constant: a multiply). */
-static inline char *sb_fmt_u32(char *p, uint32_t v)
+/* v < 100000000 as eight decimal digits 0-9, one per byte of a little-endian
+ * word (first digit lowest), with no division loop: the 4-digit halves, then
+ * the 2-digit quarters, then the digits, each step in all lanes at once
+ * (x * 10486 >> 20 is x / 100 and x * 103 >> 10 is x / 10 in these ranges). */
+static inline uint64_t sb_digits8(uint32_t v)
+{
+    uint64_t x = (v / 10000) | ((uint64_t)(v % 10000) << 32);
+    uint64_t q = ((x * 10486) >> 20) & 0x0000007F0000007FULL;
+    x = q | ((x - q * 100) << 16);
+    q = ((x * 103) >> 10) & 0x000F000F000F000FULL;
+    return q | ((x - q * 10) << 8);
+}
+
+#define SB_ASCII0 0x3030303030303030ULL
+
+/* v in decimal at p, which has room for 10 bytes; returns the end. */
+__attribute__((always_inline)) static inline char *sb_fmt_u32(char *p, uint32_t v)
 {
     if (v < 10) { /* flags, status, small counts */
         *p = (char)('0' + v);
@@ -75,22 +89,23 @@ static inline char *sb_fmt_u32(char *p, uint32_t v)
         memcpy(p, sb_digits2 + 2 * v, 2);
         return p + 2;
     }
-    /* Digits from the bit length: log10(2) ~ 1233/4096, then one comparison. */
-    static const uint32_t pow10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
-    unsigned t = ((32u - (unsigned)__builtin_clz(v)) * 1233u) >> 12;
-    unsigned n = t + 1u - (v < pow10[t]);
-    char *end = p + n;
-    while (v >= 100) {
-        uint32_t q = v / 100;
-        end -= 2;
-        memcpy(end, sb_digits2 + 2 * (v - 100 * q), 2);
-        v = q;
+    if (v < 100000000) { /* eight digits, less the leading zeros (the low zero bytes) */
+        uint64_t d = sb_digits8(v);
+        unsigned zeros = (unsigned)__builtin_ctzll(d) & ~7u;
+        d = (d >> zeros) + SB_ASCII0;
+        memcpy(p, &d, 8);
+        return p + 8 - zeros / 8;
     }
-    if (v >= 10)
-        memcpy(end - 2, sb_digits2 + 2 * v, 2);
-    else
-        end[-1] = (char)('0' + v);
-    return p + n;
+    uint32_t top = v / 100000000; /* 1-42 */
+    if (top < 10) {
+        *p++ = (char)('0' + top);
+    } else {
+        memcpy(p, sb_digits2 + 2 * top, 2);
+        p += 2;
+    }
+    uint64_t d = sb_digits8(v - top * 100000000) + SB_ASCII0;
+    memcpy(p, &d, 8);
+    return p + 8;
 }
 
 /* The same for any 64-bit value (room for 20 bytes); almost every AIS field
@@ -114,13 +129,16 @@ static inline char *sb_fmt_u64(char *p, uint64_t v)
     return p + n;
 }
 
-/* Signed: room for 20 bytes. */
+/* Signed: room for 20 bytes. The sign is written always and kept when
+ * negative, so that the common 32-bit magnitudes take one inlined path. */
 static inline char *sb_fmt_i64(char *p, int64_t v)
 {
-    if (v >= 0)
-        return sb_fmt_u64(p, (uint64_t)v);
+    uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     *p = '-';
-    return sb_fmt_u64(p + 1, (uint64_t)0 - (uint64_t)v);
+    p += v < 0;
+    if (a <= UINT32_MAX)
+        return sb_fmt_u32(p, (uint32_t)a);
+    return sb_fmt_u64(p, a);
 }
 
 /* Decimal; the fast path when 20 bytes are free. */
