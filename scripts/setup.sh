@@ -2,7 +2,7 @@
 # setup.sh - install what lookout needs to build and test on Debian 12 (run as root).
 # Idempotent: apt-get skips what is already installed.
 set -eu
-PKGS="build-essential cmake pkg-config libcmocka-dev libjansson-dev libsqlite3-dev sqlite3 python3 libgeos-dev zlib1g-dev chromium"
+PKGS="build-essential cmake pkg-config libcmocka-dev libjansson-dev libsqlite3-dev sqlite3 python3 libgeos-dev zlib1g-dev libmicrohttpd-dev curl chromium"
 # The web map is built with node + npm and tested in Chromium. A machine that has
 # node and npm already (e.g. from NodeSource, whose nodejs conflicts with
 # Debian's npm package) keeps them; otherwise Debian's come in.

@@ -11,6 +11,7 @@ int cmd_track(int argc, char **argv);
 int cmd_positions(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Where the shipped data (land, ports, zones, watch list) is: $LOOKOUT_DATA, else the
  * repository's data/ the binary was built from. */

@@ -41,6 +41,7 @@ static void usage(FILE *out)
           "  detect   screen AIS for security alerts: gaps, encounters, loitering, zones, watch list,\n"
           "           identity fraud, spoofing\n"
           "  sim      simulate AIS from a scenario: vessels, events, background traffic\n"
+          "  serve    the live service: UDP/TCP/replay ingest, HTTP API, live stream, web map\n"
           "\n"
           "Run 'lookout COMMAND --help' for a command's options.\n",
           out);
@@ -71,6 +72,8 @@ int main(int argc, char **argv)
         return cmd_detect(argc - 1, argv + 1);
     if (!strcmp(cmd, "sim"))
         return cmd_sim(argc - 1, argv + 1);
+    if (!strcmp(cmd, "serve"))
+        return cmd_serve(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;
