@@ -801,14 +801,18 @@ static int hand_off(lo_store *s)
     s->batch_rows = 0;
     if (!b->nrows && !b->ncells && !b->nvessels && !b->nidents)
         return writer_error(s, wait_idle(s));
-    qsort(b->rows, b->nrows, sizeof *b->rows, cmp_row);
-    qsort(b->cells, b->ncells, sizeof *b->cells, cmp_cell);
+    /* (qsort wants a non-NULL array even for 0 items: a batch may hold only vessels) */
+    if (b->nrows)
+        qsort(b->rows, b->nrows, sizeof *b->rows, cmp_row);
+    if (b->ncells)
+        qsort(b->cells, b->ncells, sizeof *b->cells, cmp_cell);
     uint32_t w = 0; /* the same entry queued twice (a cache collision) */
     for (uint32_t i = 0; i < b->ncells; i++)
         if (!w || cmp_cell(&b->cells[i], &b->cells[w - 1]))
             b->cells[w++] = b->cells[i];
     b->ncells = w;
-    qsort(b->vessels, b->nvessels, sizeof *b->vessels, cmp_vessel);
+    if (b->nvessels)
+        qsort(b->vessels, b->nvessels, sizeof *b->vessels, cmp_vessel);
     if (!s->threaded) {
         int rc = s->werr ? s->werr : write_batch(s, b, &s->ws);
         if (rc && !s->werr)
