@@ -56,7 +56,7 @@ static void serve_usage(FILE *out)
           "HTTP:\n"
           "      --http [HOST:]PORT         API and map (default 127.0.0.1:8080; 0: any free port)\n"
           "      --token T                  /api and /metrics want 'Authorization: Bearer T' (or\n"
-          "                                 ?access_token=T); also from $LOOKOUT_TOKEN\n"
+          "                                 ?token=T); also from $LOOKOUT_TOKEN\n"
           "      --web DIR                  the built web map (default " LOOKOUT_WEB_DIR ")\n"
           "      --stream-interval MS       a vessel's positions on /api/stream at most this often\n"
           "                                 (default 1000; 0: every position)\n"

@@ -1080,6 +1080,8 @@ static bool token_ok(srv_http *h, struct MHD_Connection *c)
     if (auth && !strncasecmp(auth, "Bearer ", 7))
         got = auth + 7;
     if (!got) /* EventSource cannot set headers */
+        got = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+    if (!got)
         got = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "access_token");
     if (!got)
         return false;
