@@ -21,22 +21,29 @@
 
 typedef enum { OUT_JSON, OUT_CSV, OUT_NONE } out_format;
 
-/* One stream event carried from the reading thread to the decoding thread:
- * a record header, then the message bits, then the raw sentence text. */
+/* One stream event carried from the reading thread to the writing thread: a
+ * record header, then by kind
+ *   REC_PAYLOAD  the message bits, then the raw sentence text (decode-only:
+ *                the other thread decodes; only the line is kept of the meta)
+ *   REC_REJECT   the raw text
+ *   REC_MESSAGE  a decoded message: its lo_meta, rec_msg header, values, text, bits
+ *   REC_TEXT     a message already written out (JSON or CSV line, newline included) */
 typedef struct rec {
     uint32_t size; /* whole record, 8-byte aligned */
-    uint8_t kind;  /* REC_PAYLOAD or REC_REJECT */
+    uint8_t kind;
     uint8_t why;
     uint16_t file;
     uint32_t nbits;
-    uint32_t raw_len;
+    uint32_t raw_len; /* raw text, or REC_TEXT's text */
     uint64_t line;
-    lo_meta meta;
 } rec;
-enum { REC_PAYLOAD, REC_REJECT, REC_MESSAGE };
+enum { REC_PAYLOAD, REC_REJECT, REC_MESSAGE, REC_TEXT };
 #define BATCH_BYTES (256u << 10)
 #define NBATCHES 8
 #define MAX_RAW_COPY 8192 /* raw text kept for the rejects file */
+/* Room a message is written into on the reading side (as on the writing side:
+ * 16 KiB always suffices). */
+#define RENDER_ROOM 20000u
 
 typedef struct decode_ctx {
     lo_stream *stream;
@@ -53,6 +60,8 @@ typedef struct decode_ctx {
     lo_stats dec;       /* counted by the decoding side */
     lo_stats rdec;      /* counted by the reading side when it decodes */
     lo_message rmsg;    /* the reading side's message */
+    lo_json_opts rjson; /* the reading side's copy of the options */
+    bool render;        /* the reading side writes this batch's messages out */
     out_format format;
     lo_json_opts json;
     lo_csv *csv;
@@ -152,6 +161,15 @@ static void consume_payload(decode_ctx *c, unsigned file, const uint8_t *bits, u
     output_message(c, file);
 }
 
+/* Decode-only, two threads: a message from the batch, which carries only the
+ * line of its meta (nothing is written out). */
+static void consume_bits(decode_ctx *c, const rec *r, const uint8_t *bits, const char *raw)
+{
+    lo_reject why;
+    if (!decode_one(c, &c->msg, &c->dec, bits, r->nbits, &why))
+        write_reject(c, r->file, why, raw, r->raw_len, r->line);
+}
+
 /* Single thread: stream callbacks decode on the spot. */
 static void direct_reject(void *ctx, lo_reject why, const char *raw, size_t len, uint64_t line)
 {
@@ -165,10 +183,10 @@ static void direct_payload(void *ctx, const lo_payload *p)
     consume_payload(c, c->file, p->bits, p->nbits, &p->meta, p->raw, p->raw_len);
 }
 
-/* Two threads: stream callbacks copy events into the current batch. */
-static rec *append(decode_ctx *c, size_t nbytes, size_t raw_len)
+/* Two threads: stream callbacks copy events into the current batch. Room for
+ * a record of `size` bytes (header included) at the end of the batch. */
+static rec *reserve(decode_ctx *c, size_t size)
 {
-    size_t size = (sizeof(rec) + nbytes + raw_len + 7) & ~(size_t)7;
     if (c->batch && BATCH_BYTES - c->batch_used < size) {
         pipeline_put_full(c->pipe, c->batch, c->batch_used);
         c->batch = NULL;
@@ -176,11 +194,26 @@ static rec *append(decode_ctx *c, size_t nbytes, size_t raw_len)
     if (!c->batch) {
         c->batch = pipeline_take_empty(c->pipe);
         c->batch_used = 0;
+        /* When the writing side has most batches still to do, it is the slower
+         * one: this batch's messages are written out here. */
+        c->render = c->format != OUT_NONE && pipeline_backlog(c->pipe) >= NBATCHES / 2;
     }
     rec *r = (rec *)(void *)(c->batch + c->batch_used);
-    r->size = (uint32_t)size;
     r->file = (uint16_t)c->file;
-    c->batch_used += size;
+    return r;
+}
+
+static void commit(decode_ctx *c, rec *r, size_t size)
+{
+    r->size = (uint32_t)((size + 7) & ~(size_t)7);
+    c->batch_used += r->size;
+}
+
+static rec *append(decode_ctx *c, size_t nbytes, size_t raw_len)
+{
+    size_t size = sizeof(rec) + nbytes + raw_len;
+    rec *r = reserve(c, (size + 7) & ~(size_t)7);
+    commit(c, r, size);
     return r;
 }
 
@@ -207,6 +240,25 @@ typedef struct rec_msg {
     uint8_t type, repeat;
 } rec_msg;
 
+/* The reading side writes m out into the batch; false when it does not fit. */
+static bool queue_text(decode_ctx *c, lo_message *m, const lo_payload *p)
+{
+    m->meta = p->meta;
+    m->meta.source = c->paths[c->file];
+    rec *r = reserve(c, sizeof(rec) + RENDER_ROOM);
+    char *text = (char *)(r + 1);
+    c->rjson.device_json = c->device_json[c->file];
+    int n = c->format == OUT_JSON ? lo_json_write(m, &c->rjson, text, RENDER_ROOM - 1)
+                                  : lo_csv_write(c->csv, m, text, RENDER_ROOM - 1);
+    if (n < 0)
+        return false;
+    text[n] = '\n';
+    r->kind = REC_TEXT;
+    r->raw_len = (uint32_t)n + 1;
+    commit(c, r, sizeof(rec) + (size_t)n + 1);
+    return true;
+}
+
 static void queue_decoded(decode_ctx *c, const lo_payload *p)
 {
     lo_message *m = &c->rmsg;
@@ -225,14 +277,17 @@ static void queue_decoded(decode_ctx *c, const lo_payload *p)
     }
     if (!wanted(c, m))
         return;
+    if (c->render && queue_text(c, m, p))
+        return;
     size_t nv = m->nvalues * sizeof m->v[0], nbytes = (m->nbits + 7u) / 8u;
-    rec *r = append(c, sizeof(rec_msg) + nv + m->ntext + nbytes, 0);
+    rec *r = append(c, sizeof(lo_meta) + sizeof(rec_msg) + nv + m->ntext + nbytes, 0);
     r->kind = REC_MESSAGE;
-    r->meta = p->meta;
     r->raw_len = 0;
     rec_msg h = {.layout = m->layout, .app = m->app, .mmsi = m->mmsi, .nbits = m->nbits,
                  .nvalues = m->nvalues, .ntext = m->ntext, .type = m->type, .repeat = m->repeat};
     char *body = (char *)(r + 1);
+    memcpy(body, &p->meta, sizeof(lo_meta));
+    body += sizeof(lo_meta);
     memcpy(body, &h, sizeof h);
     memcpy(body + sizeof h, m->v, nv);
     memcpy(body + sizeof h + nv, m->text, m->ntext);
@@ -242,9 +297,11 @@ static void queue_decoded(decode_ctx *c, const lo_payload *p)
 static void consume_decoded(decode_ctx *c, const rec *r)
 {
     const char *body = (const char *)(r + 1);
+    lo_message *m = &c->msg;
+    memcpy(&m->meta, body, sizeof(lo_meta));
+    body += sizeof(lo_meta);
     rec_msg h;
     memcpy(&h, body, sizeof h);
-    lo_message *m = &c->msg;
     m->layout = h.layout;
     m->app = h.app;
     m->mmsi = h.mmsi;
@@ -258,7 +315,6 @@ static void consume_decoded(decode_ctx *c, const rec *r)
     memcpy(m->text, body + sizeof h + nv, h.ntext);
     memcpy(m->bits, body + sizeof h + nv + h.ntext, nbytes);
     memset(m->bits + nbytes, 0, 8);
-    m->meta = r->meta;
     output_message(c, r->file);
 }
 
@@ -275,7 +331,7 @@ static void queue_payload(void *ctx, const lo_payload *p)
     rec *r = append(c, nbytes, raw_len);
     r->kind = REC_PAYLOAD;
     r->nbits = p->nbits;
-    r->meta = p->meta;
+    r->line = p->meta.line;
     r->raw_len = (uint32_t)raw_len;
     memcpy((char *)(r + 1), p->bits, nbytes);
     memcpy((char *)(r + 1) + nbytes, p->raw, raw_len);
@@ -288,11 +344,15 @@ static void consume_batch(decode_ctx *c, const char *batch, size_t used)
         const char *body = (const char *)(r + 1);
         if (r->kind == REC_REJECT) {
             write_reject(c, r->file, (lo_reject)r->why, body, r->raw_len, r->line);
+        } else if (r->kind == REC_TEXT) {
+            if (OUTBUF - c->olen < r->raw_len)
+                flush_out(c);
+            memcpy(c->obuf + c->olen, body, r->raw_len);
+            c->olen += r->raw_len;
         } else if (r->kind == REC_MESSAGE) {
             consume_decoded(c, r);
         } else {
-            size_t nbytes = (r->nbits + 7) / 8;
-            consume_payload(c, r->file, (const uint8_t *)body, r->nbits, &r->meta, body + nbytes, r->raw_len);
+            consume_bits(c, r, (const uint8_t *)body, body + (r->nbits + 7) / 8);
         }
         off += r->size;
     }
@@ -494,6 +554,7 @@ int cmd_decode(int argc, char **argv)
         }
     }
     c.json.scaled = scaled;
+    c.rjson = c.json;
     if (out_path && !(c.out = fopen(out_path, "w"))) {
         cli_error("%s: %s", out_path, strerror(errno));
         return 1;

@@ -105,3 +105,11 @@ void pipeline_put_empty(pipeline *p, void *buf)
     pthread_cond_broadcast(&p->changed);
     pthread_mutex_unlock(&p->lock);
 }
+
+size_t pipeline_backlog(pipeline *p)
+{
+    pthread_mutex_lock(&p->lock);
+    size_t n = p->nfull;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}

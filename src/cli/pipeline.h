@@ -19,6 +19,10 @@ void pipeline_put_full(pipeline *p, void *buf, size_t used);
 /* Producer: no more buffers will come. */
 void pipeline_close(pipeline *p);
 
+/* Filled buffers waiting for the consumer: near the total when it is the
+ * slower side (the producer may then take on more of the work). */
+size_t pipeline_backlog(pipeline *p);
+
 /* Consumer: the next filled buffer in order, or NULL after close. */
 void *pipeline_take_full(pipeline *p, size_t *used);
 /* Consumer: give a buffer back for reuse. */
