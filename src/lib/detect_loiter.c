@@ -12,8 +12,12 @@
  * the run first lasts loiter_min_h: beyond loiter_shore_nm an OPEN event goes
  * out, and the run is CLOSED (or ONGOING at the end of the input) with the
  * same id. Ships at anchor or moored near shore are ruled out by the shore
- * distance; a run mostly reported at anchor or moored far out is still
- * loitering but LOW (an offshore anchorage), the rest MEDIUM.
+ * distance. A run mostly reported moored (status 5) is never loitering, however
+ * far the land polygons put it from shore: the ship says it is made fast to a
+ * berth or buoy (Natural Earth's 1:10m land misses small islands and their
+ * piers). A run mostly reported at anchor (status 1) far out is still
+ * loitering but LOW (an offshore anchorage, where transfers also happen); the
+ * rest MEDIUM.
  * docs/detect.md, "Loitering". */
 #include <math.h>
 #include <stdio.h>
@@ -27,7 +31,7 @@ enum {
     DET_LOITER_NONE = 0, /* no run */
     DET_LOITER_RUN,      /* a run shorter than loiter_min_h */
     DET_LOITER_FAR,      /* long enough, far enough: an OPEN event went out */
-    DET_LOITER_NEAR,     /* long enough but near shore: no event */
+    DET_LOITER_NEAR,     /* long enough but near shore, or moored: no event */
 };
 
 static int64_t hours_ms(double h) { return (int64_t)llround(h * 3600000.0); }
@@ -96,6 +100,7 @@ static void run_start(det_loiter_vessel *L, const det_point *q)
     L->n = 0;
     L->sum_speed = 0;
     L->anchored = 0;
+    L->moored = 0;
     L->shore_nm = NAN;
     L->state = DET_LOITER_RUN;
     (void)q;
@@ -137,11 +142,17 @@ void det_loiter_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_
     L->sum_dlon += det_dlon_udeg(f->lon, q.lon);
     L->n++;
     L->sum_speed += s10;
-    if (q.status == 1 || q.status == 5)
+    if (q.status == 1)
         L->anchored++;
+    else if (q.status == 5)
+        L->moored++;
     L->fast_since = 0;
     det_trail_add(&L->trail, &q);
     if (L->state == DET_LOITER_RUN && q.t - L->trail.p[0].t >= hours_ms(d->cfg.loiter_min_h)) {
+        if (L->moored * 2 >= L->n) {
+            L->state = DET_LOITER_NEAR; /* made fast: not loitering, no look-up */
+            return;
+        }
         /* Long enough: the one shore look-up of this run, at its mean position. */
         int32_t lat, lon;
         mean_pos(L, &lat, &lon);

@@ -11,7 +11,8 @@ typedef struct det_loiter_vessel {
     int64_t sum_dlat, sum_dlon; /* offsets from the first position (microdegrees), for the mean */
     uint32_t n;               /* slow positions in the run */
     uint32_t sum_speed;       /* their speeds, 1/10 kn */
-    uint32_t anchored;        /* of them reporting at anchor or moored */
+    uint32_t anchored;        /* of them reporting at anchor (status 1) */
+    uint32_t moored;          /* of them reporting moored (status 5) */
     float shore_nm;           /* distance to shore at the threshold (looked up once a run) */
     uint8_t state;            /* DET_LOITER_* in detect_loiter.c */
 } det_loiter_vessel;

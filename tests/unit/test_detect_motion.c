@@ -401,7 +401,7 @@ static void test_loitering_rules(void **state)
     world_free(w);
 }
 
-static void test_loitering_at_anchor_is_low(void **state)
+static void test_loitering_at_anchor_or_moored(void **state)
 {
     (void)state;
     world *w = world_new(NULL, true, false);
@@ -412,6 +412,14 @@ static void test_loitering_at_anchor_is_low(void **state)
     const rec *g = find(&w->log, LO_EV_LOITERING, LO_EVENT_ONGOING, LOITERER);
     assert_non_null(g);
     assert_true(param(g, "at_anchor_fraction") == 1.0);
+    world_free(w);
+    /* Moored (status 5) is made fast, not loitering, and needs no look-up. */
+    w = world_new(NULL, true, false);
+    for (t = T0; t < T0 + 6 * HOUR; t += 3 * MIN)
+        pos(w, LOITERER, t, 0.5, 2.0, 0.0, 0, 5);
+    lo_detect_finish(w->d);
+    assert_int_equal(w->log.n, 0);
+    assert_int_equal(lo_detect_get_stats(w->d)->shore_lookups, 0);
     world_free(w);
 }
 
@@ -626,7 +634,7 @@ int main(void)
         cmocka_unit_test(test_gap_ongoing_at_finish),
         cmocka_unit_test(test_loitering),
         cmocka_unit_test(test_loitering_rules),
-        cmocka_unit_test(test_loitering_at_anchor_is_low),
+        cmocka_unit_test(test_loitering_at_anchor_or_moored),
         cmocka_unit_test(test_encounter),
         cmocka_unit_test(test_rendezvous_and_not),
         cmocka_unit_test(test_encounter_in_port),
