@@ -86,8 +86,15 @@ static bool vessel_msg(uint8_t type)
 
 static void check_mmsi(lo_detector *d, dvessel *dv, const lo_vessel *v, uint8_t type, int64_t t)
 {
-    dv->ident.mmsi_checked = 1;
     uint32_t mmsi = v->mmsi;
+    if (!mmsi) {
+        /* MMSI 0 has no vessel record of its own (the core's table keys on
+         * it): one report for the whole input. */
+        if (d->ident.zero_reported)
+            return;
+        d->ident.zero_reported = 1;
+    }
+    dv->ident.mmsi_checked = 1;
     lo_station_kind k = lo_station_kind_of(mmsi);
     unsigned mid = lo_mmsi_mid(mmsi);
     const char *reason;
@@ -95,6 +102,8 @@ static void check_mmsi(lo_detector *d, dvessel *dv, const lo_vessel *v, uint8_t 
         reason = mmsi < 100000000u || mmsi > 999999999u ? "not nine digits" : "no station uses this pattern";
     else if (kind_has_mid(k) && !lo_mid_iso2(mid))
         reason = "MID not allocated";
+    else if (k == LO_STATION_VESSEL && mmsi % 1000000u == 0)
+        reason = "MID and six zeros: a default number"; /* 413000000: shared by many Chinese craft */
     else
         return;
     /* A class A transponder (type 5 or 1-3) is a SOLAS ship's: a bad MMSI there
@@ -134,7 +143,13 @@ static void check_imo(lo_detector *d, dvessel *dv, const lo_vessel *v, uint32_t 
     /* A seven-digit number with a wrong check digit looks like an IMO number
      * made up or mistyped; anything else is a set never configured. */
     bool placeholder = imo_placeholder(imo);
-    lo_severity sev = seven && !is_mmsi && !placeholder ? LO_SEV_MEDIUM : LO_SEV_LOW;
+    /* MEDIUM only where an IMO number is due and looks real: a cargo ship or
+     * tanker sending seven digits that fail. Elsewhere the field holds other
+     * numbers (US documentation numbers, Dutch ENI numbers without their
+     * leading 0, the MMSI) on real feeds. */
+    lo_shipclass cls = lo_shipclass_of(v->id.ship_type);
+    bool merchant = cls == LO_SHIPCLASS_CARGO || cls == LO_SHIPCLASS_TANKER;
+    lo_severity sev = seven && !is_mmsi && !placeholder && merchant ? LO_SEV_MEDIUM : LO_SEV_LOW;
     const char *reason = placeholder ? "placeholder number" : !seven ? "not seven digits" : "check digit fails";
     int32_t lat, lon;
     where(v, &lat, &lon);
@@ -299,9 +314,15 @@ static const char *field_key(lo_identity_field f)
 static uint32_t value_hash(lo_identity_field f, const char *s)
 {
     if (f == LO_ID_NAME) {
-        char norm[64];
+        /* Normalised and without spaces: "MINGYANGZHOU 9" is "MING YANG ZHOU 9". */
+        char norm[64], tight[64];
         lo_ship_name_norm(s, norm, sizeof norm);
-        return fnv(norm);
+        size_t k = 0;
+        for (const char *p = norm; *p; p++)
+            if (*p != ' ')
+                tight[k++] = *p;
+        tight[k] = '\0';
+        return fnv(tight);
     }
     return fnv(s);
 }
@@ -359,6 +380,11 @@ static lo_severity classify(const lo_identity_change *c, char *why, size_t cap)
         char a[64], b[64];
         lo_ship_name_norm(c->old_value, a, sizeof a);
         lo_ship_name_norm(c->new_value, b, sizeof b);
+        size_t digits = strspn(a, "0123456789");
+        if (strlen(a) < 3 || digits == strlen(a)) {
+            snprintf(why, cap, "placeholder name replaced");
+            return LO_SEV_LOW;
+        }
         unsigned ed = edit_distance(a, b);
         if (ed <= 2 && strlen(a) >= 4 && strlen(b) >= 4) {
             snprintf(why, cap, "small edit (%u): a correction?", ed);
@@ -372,7 +398,7 @@ static lo_severity classify(const lo_identity_change *c, char *why, size_t cap)
         bool was = det_imo_valid(parse_u32(c->old_value)), is = det_imo_valid(parse_u32(c->new_value));
         if (was && is)
             return LO_SEV_HIGH;
-        snprintf(why, cap, "%s", was ? "valid IMO replaced by an invalid one" : "invalid IMO corrected");
+        snprintf(why, cap, "%s", was ? "valid IMO made invalid" : "invalid IMO corrected");
         return LO_SEV_LOW;
     }
     case LO_ID_SHIP_TYPE: {
@@ -388,11 +414,22 @@ static lo_severity classify(const lo_identity_change *c, char *why, size_t cap)
     }
 }
 
+/* Stations whose identity is a ship's: base stations, aids to navigation and
+ * handhelds send names too (type 21 names with garbage extensions), but
+ * their changes say nothing about a ship. */
+static bool ship_kind(uint32_t mmsi)
+{
+    lo_station_kind k = lo_station_kind_of(mmsi);
+    return mmsi && (k == LO_STATION_VESSEL || k == LO_STATION_AUXILIARY || k == LO_STATION_INVALID);
+}
+
 static void on_change(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_identity_change *c)
 {
     det_identity_pending *pc = &d->ident.pending;
     if (pc->mmsi && (pc->mmsi != c->mmsi || pc->t != c->time_ms))
         flush_change(d);
+    if (!ship_kind(c->mmsi))
+        return;
     int f = field_index(c->field);
     if (f < 0)
         return;

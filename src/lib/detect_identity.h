@@ -46,6 +46,7 @@ typedef struct det_identity_global {
     det_identity_pending pending;
     det_identity_imo *imo; /* open addressing, cap a power of two */
     uint32_t cap, count;
+    uint8_t zero_reported; /* MMSI 0 was reported (it has no vessel record) */
     uint64_t suppressed;   /* changes not raised: flips, cap, same normalised name */
     uint64_t purges;       /* IMO table purges at its cap */
 } det_identity_global;

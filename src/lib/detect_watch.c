@@ -597,6 +597,11 @@ static void raise(lo_detector *d, dvessel *dv, const lo_vessel *v, uint32_t k, i
     bool imo_differs = how == LO_WATCH_MMSI && e->imo && v->id.imo && v->id.imo != e->imo;
     if (imo_differs)
         sev = LO_SEV_MEDIUM;
+    /* A name shared with a listed ship whose IMO is known, by a vessel sending
+     * another valid IMO: another hull of the same name. */
+    bool other_hull = how <= LO_WATCH_CALLSIGN && e->imo && det_imo_valid(v->id.imo) && v->id.imo != e->imo;
+    if (other_hull)
+        sev = LO_SEV_INFO;
     bool pos = v->has_position;
     lo_event *ev = det_event_begin(d, LO_EV_WATCHLIST, sev, t, t, pos ? v->last.lat_udeg : LO_UDEG_NONE,
                                    pos ? v->last.lon_udeg : LO_UDEG_NONE);
@@ -621,7 +626,9 @@ static void raise(lo_detector *d, dvessel *dv, const lo_vessel *v, uint32_t k, i
     lo_ship_name_norm(v->id.name, norm, sizeof norm);
     if (how <= LO_WATCH_CALLSIGN)
         det_param_bool(ev, "alias", strcmp(norm, e->norm) != 0);
-    if (how == LO_WATCH_NAME)
+    if (other_hull)
+        det_param_str(ev, "note", "same name, another valid IMO: most likely another ship");
+    else if (how == LO_WATCH_NAME)
         det_param_str(ev, "note", "name only: weak, ship names repeat");
     if (imo_differs)
         det_param_str(ev, "note", "listed MMSI, but the vessel sends another IMO: MMSI reissued?");
@@ -633,8 +640,8 @@ static void raise(lo_detector *d, dvessel *dv, const lo_vessel *v, uint32_t k, i
 static void match_vessel(lo_detector *d, dvessel *dv, const lo_vessel *v)
 {
     const lo_watchlist *w = d->env.watch;
-    if (!w || !w->n)
-        return;
+    if (!w || !w->n || !dv->mmsi)
+        return; /* MMSI 0: many ships at once, and no record of its own */
     uint32_t fp = fingerprint(v->mmsi, &v->id);
     if (fp == dv->watch.fp)
         return;

@@ -256,8 +256,8 @@ void det_zone_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_tr
 {
     (void)v;
     lo_zones *zs = d->env.zones;
-    if (!zs)
-        return;
+    if (!zs || !dv->mmsi)
+        return; /* MMSI 0: many ships at once, and no record of its own */
     uint32_t nz = lo_zones_count(zs);
     if (nz != d->zone.nzones && refresh_masks(d, nz) < 0)
         return;

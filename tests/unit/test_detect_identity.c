@@ -186,10 +186,21 @@ static void test_mmsi(void **state)
     vessel_init(&v, 199000001);
     statics(d, &v, T0, "BUOY 17%", "", 0, 0);
     assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 3);
+    /* MMSI 0 (no vessel record of its own): once for the whole input. */
+    for (int i = 0; i < 3; i++) {
+        vessel_init(&v, 0);
+        point(d, &v, T0 + i, 1, 104, 1);
+    }
+    assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 4);
+    /* A MID and six zeros: the default number of many Chinese sets. */
+    vessel_init(&v, 413000000);
+    point(d, &v, T0, 30, 122, 1);
+    assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 5);
+    assert_non_null(strstr(last(cap, LO_EV_MMSI_INVALID)->params, "default number"));
     /* A base station of an unallocated MID sending type 4 is not "as a vessel". */
     vessel_init(&v, 1990001);
     point(d, &v, T0, 1, 104, 4);
-    assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 3);
+    assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 5);
     lo_detect_destroy(d);
     free(cap);
 }
@@ -260,6 +271,10 @@ static void test_changes(void **state)
     e = last(cap, LO_EV_IDENTITY_CHANGE);
     assert_int_equal(e->severity, LO_SEV_LOW);
     assert_non_null(strstr(e->params, "small edit"));
+    /* Spaces only: the same name. */
+    statics(d, &v, T0 + 8 * HOUR + 1000, "OCEANGLARY", "TJMN3", 9448906, 84);
+    lo_detect_finish(d);
+    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 2);
     /* Tanker to fishing: LOW with the classes. */
     statics(d, &v, T0 + 9 * HOUR, "OCEAN GLARY", "TJMN3", 9448906, 30);
     lo_detect_finish(d);
@@ -267,6 +282,27 @@ static void test_changes(void **state)
     e = last(cap, LO_EV_IDENTITY_CHANGE);
     assert_int_equal(e->severity, LO_SEV_LOW);
     assert_non_null(strstr(e->params, "tanker -> fishing"));
+    /* A placeholder name replaced: LOW. */
+    lo_vessel p;
+    vessel_init(&p, 200804300 + 1000000); /* MID 201, Albania */
+    statics(d, &p, T0, "A", "", 0, 70);
+    statics(d, &p, T0 + HOUR, "BAO YU 888", "", 0, 70);
+    lo_detect_finish(d);
+    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 4);
+    assert_int_equal(last(cap, LO_EV_IDENTITY_CHANGE)->severity, LO_SEV_LOW);
+    /* Aids to navigation and base stations rename: not ships, nothing. */
+    lo_vessel b;
+    vessel_init(&b, 2442016);
+    statics(d, &b, T0, "PLATFORM L9", "", 0, 0);
+    statics(d, &b, T0 + HOUR, "PLATFORM L9         Y&", "", 0, 0);
+    lo_detect_finish(d);
+    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 4);
+    /* A check digit failing on a pleasure craft: LOW (US documentation
+     * numbers and Dutch ENI numbers fill the field on real feeds). */
+    lo_vessel y;
+    vessel_init(&y, 367111590);
+    statics(d, &y, T0, "MISTER B", "WDE1", 1181956, 37);
+    assert_int_equal(last(cap, LO_EV_IMO_INVALID)->severity, LO_SEV_LOW);
     lo_detect_destroy(d);
     free(cap);
 }

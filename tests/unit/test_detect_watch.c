@@ -285,7 +285,7 @@ static void test_detector(void **state)
      * time, and no mark. */
     lo_vessel b;
     vessel_init(&b, 563000111);
-    statics(d, &b, T0 + 1000, "ALPHA", "9V1234", 9074729);
+    statics(d, &b, T0 + 1000, "ALPHA", "9V1234", 0);
     assert_int_equal(count(cap, LO_EV_WATCHLIST), 1);
     point(d, &b, T0 + 5000, 1.1, 104.1);
     assert_int_equal(count(cap, LO_EV_WATCHLIST), 2);
@@ -316,13 +316,22 @@ static void test_detector(void **state)
     assert_int_equal(in->vessels[0].mmsi, 667001234);
     assert_int_equal(in->vessels[0].watch, ARTAVIL);
     assert_int_equal(in->severity, LO_SEV_MEDIUM);
-    /* 4: a vessel nobody lists. */
+    /* 4: named ALPHA but sending another valid IMO: another hull, INFO. */
+    lo_vessel h;
+    vessel_init(&h, 563000333);
+    statics(d, &h, T0, "ALPHA", "9V7777", 9074729);
+    point(d, &h, T0 + 1000, 1.0, 103.5);
+    assert_int_equal(count(cap, LO_EV_WATCHLIST), 4);
+    e = nth(cap, LO_EV_WATCHLIST, 3);
+    assert_int_equal(e->severity, LO_SEV_INFO);
+    assert_non_null(strstr(e->params, "another valid IMO"));
+    /* 5: a vessel nobody lists. */
     lo_vessel n;
     vessel_init(&n, 563000222);
     statics(d, &n, T0, "QUIET ONE", "9V9999", 9074729);
     point(d, &n, T0 + 1000, 1.0, 103.0);
     lo_detect_finish(d);
-    assert_int_equal(count(cap, LO_EV_WATCHLIST), 3);
+    assert_int_equal(count(cap, LO_EV_WATCHLIST), 4);
     assert_true(d->watch.matches >= 5);
     lo_detect_destroy(d);
     lo_zones_destroy(z);
