@@ -43,7 +43,7 @@ CONSEQUENCES = {
     "zone": {"zone_entry", "zone_exit", "zone_dwell"},
     "jump": {"jump", "speed_mismatch", "on_land", "mmsi_shared"},
     "identity": {"identity_change", "gap", "imo_shared"},
-    "swap": {"jump", "identity_change", "speed_mismatch"},
+    "swap": {"jump", "identity_change", "speed_mismatch", "imo_shared"},
     "circle": {"circle", "position_cluster", "jump", "speed_mismatch", "on_land"},
 }
 
