@@ -755,6 +755,8 @@ static int generate_vessels(lo_sim *s, strbuf *err)
             v->has_mmsi = true;
             sim_random_ident(&v->id, &rng, sim_unif(&rng) < 0.6 ? 70 : 80, mmsi_used, s);
             mmsi_add(s, v->id.mmsi);
+            if (v->id.imo)
+                mmsi_add(s, v->id.imo);
             if (sim_unif(&rng) < 0.5) {
                 v->behaviour = BEH_ANCHOR;
                 v->at_lat = sim_range(&rng, e->box[0], e->box[2]);
@@ -1170,18 +1172,24 @@ static int setup(lo_sim *s, const lo_sim_opts *o, strbuf *err)
         sb_u64(&b, per_type[e->type]);
         s->ev_ids[i][b.len] = '\0';
     }
-    /* MMSIs taken, so that generated ones never collide. */
-    uint64_t want = 2 * (sc->nv + count_extra + nbg + sc->ne) + 16;
+    /* MMSIs and IMO numbers taken, so that generated ones never collide. */
+    uint64_t want = 4 * (sc->nv + count_extra + nbg + sc->ne) + 16;
     for (s->mcap = 16; s->mcap < want; s->mcap *= 2)
         ;
     s->mset = calloc(s->mcap, sizeof *s->mset);
     if (!s->mset)
         return LO_E_NOMEM;
-    for (uint32_t i = 0; i < sc->nv; i++)
+    for (uint32_t i = 0; i < sc->nv; i++) {
         mmsi_add(s, sc->v[i].id.mmsi);
-    for (uint32_t i = 0; i < sc->ne; i++)
+        if (sc->v[i].id.imo)
+            mmsi_add(s, sc->v[i].id.imo);
+    }
+    for (uint32_t i = 0; i < sc->ne; i++) {
         if (sc->e[i].set & ID_MMSI)
             mmsi_add(s, sc->e[i].new_mmsi);
+        if ((sc->e[i].set & ID_IMO) && sc->e[i].new_imo)
+            mmsi_add(s, sc->e[i].new_imo);
+    }
     if ((rc = generate_vessels(s, err)))
         return rc;
     s->nscripted = sc->nv;
@@ -1238,6 +1246,8 @@ static int setup(lo_sim *s, const lo_sim_opts *o, strbuf *err)
         v->rng = sim_stream(sc->seed, 0x100000000ull + (i - s->nscripted));
         sim_bg_init(&id, &v->bg, &v->rng, box, sc->start_ms, mmsi_used, s);
         mmsi_add(s, id.mmsi);
+        if (id.imo)
+            mmsi_add(s, id.imo);
         init_vessel_common(v, &id);
         init_pub(&s->pub[i], &id, "", 0, true);
         sim_bg_next(&v->bg, &v->rng, box, &v->cur);

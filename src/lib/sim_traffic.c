@@ -135,16 +135,24 @@ static uint32_t pick_weighted_flag(uint64_t *rng)
     return 0;
 }
 
-/* An IMO number: 7 digits, the last a check digit (digits times 7..2, mod 10). */
-static uint32_t make_imo(uint64_t *rng)
+/* An IMO number: 7 digits, the last a check digit (digits times 7..2, mod 10).
+ * One per ship, as in life: a number already taken is drawn again (the set of
+ * numbers taken holds MMSIs and IMOs, which never overlap: 9 and 7 digits). */
+static uint32_t make_imo(uint64_t *rng, sim_mmsi_used_fn used, void *ctx)
 {
-    uint32_t base = 900000 + (uint32_t)(sim_rand(rng) % 90000); /* 9000000-9899999 */
-    if (sim_unif(rng) < 0.25)
-        base = 700000 + (uint32_t)(sim_rand(rng) % 200000); /* older hulls: 7xxxxxx-8xxxxxx */
-    unsigned sum = 0, w = 7;
-    for (uint32_t d = 100000; d; d /= 10, w--)
-        sum += (base / d % 10) * w;
-    return base * 10 + sum % 10;
+    uint32_t imo = 0;
+    for (int tries = 0; tries < 64; tries++) { /* 290,000 numbers: ends unless nearly all are taken */
+        uint32_t base = 900000 + (uint32_t)(sim_rand(rng) % 90000); /* 9000000-9899999 */
+        if (sim_unif(rng) < 0.25)
+            base = 700000 + (uint32_t)(sim_rand(rng) % 200000); /* older hulls: 7xxxxxx-8xxxxxx */
+        unsigned sum = 0, w = 7;
+        for (uint32_t d = 100000; d; d /= 10, w--)
+            sum += (base / d % 10) * w;
+        imo = base * 10 + sum % 10;
+        if (!used || !used(ctx, imo))
+            break;
+    }
+    return imo;
 }
 
 static void make_name(char *out, uint64_t *rng, bool number)
@@ -219,7 +227,7 @@ void sim_random_ident(sim_ident *id, uint64_t *rng, uint8_t shiptype, sim_mmsi_u
     id->cls = 'A';
     id->shiptype = shiptype;
     id->mmsi = make_mmsi(rng, f->mid, used, ctx);
-    id->imo = make_imo(rng);
+    id->imo = make_imo(rng, used, ctx);
     make_name(id->name, rng, sim_unif(rng) < 0.3);
     make_callsign(id->callsign, rng, f->call);
     if (shiptype >= 80 && shiptype <= 89)
