@@ -92,6 +92,10 @@ typedef struct lo_identity_change {
 
 typedef struct lo_vessel {
     uint32_t mmsi;
+    uint32_t slot;         /* the tracker's record number (from 1), unique among the
+                              vessels held now and given to another vessel only after
+                              on_evict: listeners index their own per-vessel state by
+                              it instead of hashing the MMSI again. 0 outside a tracker. */
     lo_station_kind kind;
     const char *flag_iso2; /* from the MID, NULL when unallocated */
     int64_t first_seen_ms, last_seen_ms;

@@ -283,17 +283,48 @@ static void who_update(lo_event_vessel *w, const lo_vessel *v)
     w->flag = v->flag_iso2;
 }
 
-/* The record of v, created (with all modules' vessel hooks) when new. */
+/* Remember that tracker slot `slot` is record index1 (0: forget it). */
+static void slot_set(lo_detector *d, uint32_t slot, uint32_t index1)
+{
+    if (!slot)
+        return;
+    if (slot >= d->slot_cap) {
+        if (!index1)
+            return;
+        uint32_t cap = d->slot_cap ? d->slot_cap : 4096;
+        while (cap <= slot)
+            cap *= 2;
+        uint32_t *m = realloc(d->by_slot, (size_t)cap * sizeof *m);
+        if (!m)
+            return; /* the hash finds it anyway */
+        memset(m + d->slot_cap, 0, (size_t)(cap - d->slot_cap) * sizeof *m);
+        d->by_slot = m;
+        d->slot_cap = cap;
+    }
+    d->by_slot[slot] = index1;
+}
+
+/* The record of v, created (with all modules' vessel hooks) when new. The
+ * tracker's slot finds it without hashing; the MMSI check guards a slot that
+ * changed hands without an eviction call. */
 static dvessel *vessel_get(lo_detector *d, const lo_vessel *v, uint32_t *index1)
 {
+    *index1 = 0;
+    if (v->slot && v->slot < d->slot_cap && d->by_slot[v->slot]) {
+        dvessel *dv = det_vessel_at(d, d->by_slot[v->slot]);
+        if (dv->mmsi == v->mmsi)
+            return dv;
+    }
     dvessel *dv = det_vessel_find(d, v->mmsi);
     if (dv) {
-        *index1 = 0;
+        slot_set(d, v->slot, dv->self);
         return dv;
     }
     dv = vessel_add(d, v->mmsi, index1);
-    if (dv)
+    if (dv) {
         who_update(&dv->who, v);
+        slot_set(d, v->slot, *index1);
+    }
     return dv;
 }
 
@@ -530,6 +561,7 @@ void lo_detect_destroy(lo_detector *d)
         free(d->chunks[c]);
     free(d->chunks);
     free(d->hash);
+    free(d->by_slot);
     free(d);
 }
 
@@ -605,6 +637,8 @@ void lo_detect_on_vessel(void *vd, const lo_vessel *v)
 void lo_detect_on_evict(void *vd, const lo_vessel *v)
 {
     lo_detector *d = vd;
+    if (v->slot && v->slot < d->slot_cap)
+        d->by_slot[v->slot] = 0;
     dvessel *dv = det_vessel_find(d, v->mmsi);
     if (!dv)
         return;

@@ -83,6 +83,8 @@ struct lo_detector {
     uint32_t *hash;
     uint32_t hash_cap, count;
     uint32_t lru_head, lru_tail;  /* oldest, newest: index + 1 */
+    uint32_t *by_slot;            /* tracker slot (lo_vessel.slot) -> index + 1 */
+    uint32_t slot_cap;
     lo_event ev;                  /* the event being built (one at a time) */
     det_gap_global gap;
     det_loiter_global loiter;

@@ -499,6 +499,7 @@ static uint32_t new_record(lo_tracker *t, uint32_t mmsi)
     rec *r = R(t, i);
     memset(r, 0, sizeof *r);
     r->v.mmsi = mmsi;
+    r->v.slot = i;
     r->v.kind = lo_station_kind_of(mmsi);
     r->v.flag_iso2 = lo_mid_iso2(lo_mmsi_mid(mmsi));
     r->v.last.speed = 1023;
