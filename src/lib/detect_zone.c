@@ -3,8 +3,9 @@
  * Each vessel keeps the zones it is in (DET_ZONE_PER_VESSEL, the rest counted)
  * and looks them up again only after it moved DET_ZONE_MOVE_M from where it
  * last looked, or started a new track segment: a ship at anchor reporting
- * every 10 s costs nothing, one under way at 12 kn a look-up every 8 s or so
- * (lo_zones_at answers most from its cell grid without GEOS).
+ * every 10 s costs nothing. Outside every zone, it looks again only once it
+ * may have reached the nearest zone's bounding box (free_radius), so ships on
+ * the open sea cost a look-up every few kilometres at most.
  *
  * Entry is the first position inside (evidence: the last outside and the
  * first inside), exit the first position outside (with the time inside), and
@@ -19,6 +20,7 @@
  * vessel whose static data has not come yet is of class "unknown", and is
  * looked at again when its ship type arrives (its entry is then raised late,
  * with the time and evidence of the entry). docs/detect.md, "Zones". */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +174,45 @@ static void activate(lo_detector *d, dvessel *dv, det_zone_slot *s)
     }
 }
 
+/* Metres from the point to the nearest bounding box of a zone some rule
+ * names, less 10 % and 100 m (the fast distance formula is approximate);
+ * DET_ZONE_MOVE_M when it is in one of the boxes or there are too many zones. */
+static uint32_t free_radius(lo_detector *d, const det_point *q)
+{
+    det_zone_global *g = &d->zone;
+    if (g->nzones > DET_ZONE_BOX_SCAN_MAX)
+        return (uint32_t)DET_ZONE_MOVE_M;
+    g->box_scans++;
+    double lat = lo_udeg(q->lat), lon = lo_udeg(q->lon);
+    double best = INFINITY;
+    for (uint32_t id = 0; id < g->nzones; id++) {
+        if (!g->rule_mask[id])
+            continue;
+        const lo_zone *z = lo_zones_get(d->env.zones, id);
+        double dlat = lat < z->min_lat ? z->min_lat - lat : lat > z->max_lat ? lat - z->max_lat : 0;
+        double dlon = INFINITY;
+        for (int w = -1; w <= 1; w++) { /* boxes may run past 180: try the point shifted */
+            double x = lon + 360.0 * w;
+            double dx = x < z->min_lon ? z->min_lon - x : x > z->max_lon ? x - z->max_lon : 0;
+            if (dx < dlon)
+                dlon = dx;
+        }
+        /* The cosine of the latitude nearest the pole over the box's span
+         * makes the east-west degrees no longer than they are. */
+        double far = fabs(lat) > fabs(z->max_lat) ? fabs(lat) : fabs(z->max_lat);
+        if (fabs(z->min_lat) > far)
+            far = fabs(z->min_lat);
+        double kx = cos(fmin(far, 89.9) * (M_PI / 180.0));
+        double m = 111195.0 * sqrt(dlat * dlat + dlon * kx * dlon * kx);
+        if (m < best)
+            best = m;
+    }
+    double r = best * 0.9 - 100.0;
+    if (!(r > DET_ZONE_MOVE_M))
+        return (uint32_t)DET_ZONE_MOVE_M;
+    return r > 200000.0 ? 200000u : (uint32_t)r; /* the fast distance is good to a few hundred km */
+}
+
 static void look_up(lo_detector *d, dvessel *dv, const det_point *q)
 {
     det_zone_global *g = &d->zone;
@@ -222,6 +263,7 @@ static void look_up(lo_detector *d, dvessel *dv, const det_point *q)
             s->flags |= DET_ZS_NO_ENTRY;
         activate(d, dv, s);
     }
+    z->free_m = z->n == 0 ? free_radius(d, q) : (uint32_t)DET_ZONE_MOVE_M;
 }
 
 /* ---- hooks -------------------------------------------------------------------------------- */
@@ -266,7 +308,7 @@ void det_zone_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_tr
     det_zone_vessel *z = &dv->zone;
     det_point q = det_point_of(p);
     if (!z->looked || z->look_segment != q.segment ||
-        det_dist_m(z->look_lat, z->look_lon, q.lat, q.lon) > DET_ZONE_MOVE_M)
+        det_dist_m(z->look_lat, z->look_lon, q.lat, q.lon) > (double)z->free_m)
         look_up(d, dv, &q);
     else
         d->zone.skipped++;

@@ -16,6 +16,11 @@
  * the boundary is known to this much (GNSS noise is 10-30 m), and a ship at
  * anchor reporting every 10 s costs no look-up. */
 #define DET_ZONE_MOVE_M 50.0
+/* Outside every zone, a vessel looks again only when it may have reached the
+ * nearest zone's bounding box (less a margin): the open sea costs a look-up
+ * every few kilometres, not every report. Not with more zones than this (the
+ * distance to each box is computed). */
+#define DET_ZONE_BOX_SCAN_MAX 4096u
 
 enum {
     DET_ZS_ACTIVE = 1,    /* a rule applies: exit and dwell are raised */
@@ -34,6 +39,7 @@ typedef struct det_zone_slot {
 
 typedef struct det_zone_vessel {
     int32_t look_lat, look_lon; /* where the zones were last looked up */
+    uint32_t free_m;            /* no look-up while within this of there */
     uint16_t look_segment;
     uint8_t looked;             /* look_* valid */
     uint8_t n;                  /* slots in use */
@@ -48,6 +54,7 @@ typedef struct det_zone_global {
     lo_zone_rule def;
     uint64_t lookups, skipped;  /* look-ups done; positions that kept their zones */
     uint64_t overflow;    /* zones a vessel entered while all its slots were full */
+    uint64_t box_scans;   /* safe-radius computations (outside every zone) */
 } det_zone_global;
 
 #endif
