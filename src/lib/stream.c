@@ -170,9 +170,13 @@ static void single(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb, c
         reject(s, LO_REJECT_BAD_PAYLOAD_CHAR, raw, raw_len, s->stats.lines);
         return;
     }
-    lo_meta m;
-    fill_meta(s, &m, st, tb);
-    emit(s, nbits - st->fill, &m, raw, raw_len);
+    /* The meta is filled in place (emit would copy it). */
+    s->stats.payloads++;
+    if (!s->cb.on_payload)
+        return;
+    lo_payload p = {.bits = s->bits, .nbits = nbits - st->fill, .raw = raw, .raw_len = raw_len};
+    fill_meta(s, &p.meta, st, tb);
+    s->cb.on_payload(s->cb.ctx, &p);
 }
 
 static bool slot_matches(const slot *sl, const lo_sentence *st, const lo_tagblock *tb)
@@ -362,6 +366,23 @@ static void feed_line(lo_stream *s, const char *line, size_t len, int bad)
     if (line[0] == '#') { /* comment lines in recorded logs */
         s->stats.other_sentences++;
         return;
+    }
+    if (line[0] == '!' && !s->have_pending && is_ais_sentence(line, len)) {
+        /* Most lines: one AIS sentence and nothing else, no context pending. The
+         * loop below would do the same with an empty tag block; anything else
+         * (a trailer, a second sentence, an error) goes through it. */
+        lo_sentence st;
+        lo_reject why;
+        size_t used = 0;
+        if (lo_sentence_parse(line, len, &st, &why, &used) == 0 && used == len) {
+            s->stats.sentences++;
+            s->sentence_no++;
+            if (st.total == 1)
+                single(s, &st, &empty_tb, line, len);
+            else
+                fragment(s, &st, &empty_tb, line, len);
+            return;
+        }
     }
     size_t pos = 0;
     int64_t prefix_time = LO_TIME_NONE;
