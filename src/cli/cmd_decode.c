@@ -334,7 +334,8 @@ static void queue_payload(void *ctx, const lo_payload *p)
     r->line = p->meta.line;
     r->raw_len = (uint32_t)raw_len;
     memcpy((char *)(r + 1), p->bits, nbytes);
-    memcpy((char *)(r + 1) + nbytes, p->raw, raw_len);
+    if (raw_len) /* only for --rejects */
+        memcpy((char *)(r + 1) + nbytes, p->raw, raw_len);
 }
 
 static void consume_batch(decode_ctx *c, const char *batch, size_t used)
