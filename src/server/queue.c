@@ -47,6 +47,9 @@ lq *lq_create(size_t bytes)
         free(q);
         return NULL;
     }
+    /* touched now: the service's memory is reserved at start, not grown
+     * under the first burst (RSS stays flat however the load varies) */
+    memset(q->buf, 0, bytes);
     q->size = bytes;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->readable, NULL);

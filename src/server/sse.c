@@ -41,6 +41,7 @@ sse_hub *sse_create(size_t ring_bytes, uint32_t max_clients)
         free(h);
         return NULL;
     }
+    memset(h->ring, 0, h->size); /* reserved at start (see queue.c) */
     h->max_clients = max_clients;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);

@@ -77,7 +77,12 @@ class Server:
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
                 body = r.read()
-                return r.status, (body if raw else json.loads(body)), r.headers
+                if not raw:
+                    try:
+                        body = json.loads(body)
+                    except ValueError:
+                        pass
+                return r.status, body, r.headers
         except urllib.error.HTTPError as e:
             body = e.read()
             try:
@@ -100,7 +105,7 @@ def batch_picture(db):
 def main():
     os.makedirs(WORK, exist_ok=True)
     for f in os.listdir(WORK):
-        if f.startswith(("ref.db", "live.db")):
+        if f.startswith(("ref.db", "live.db", "index.html")):
             os.remove(os.path.join(WORK, f))
     ref_db, live_db = os.path.join(WORK, "ref.db"), os.path.join(WORK, "live.db")
 
