@@ -21,13 +21,13 @@
 
 typedef enum { OUT_JSON, OUT_CSV, OUT_NONE } out_format;
 
-/* One stream event carried from the reading thread to the writing thread: a
+/* One stream event carried from the reading thread to the decoding thread: a
  * record header, then by kind
- *   REC_PAYLOAD  the message bits, then the raw sentence text (decode-only:
- *                the other thread decodes; only the line is kept of the meta)
+ *   REC_PAYLOAD  with output, the message's lo_meta (decode-only needs only the
+ *                line, in the header); then its bits and the raw sentence text
  *   REC_REJECT   the raw text
- *   REC_MESSAGE  a decoded message: its lo_meta, rec_msg header, values, text, bits
- *   REC_TEXT     a message already written out (JSON or CSV line, newline included) */
+ *   REC_TEXT     a message the reading thread decoded and wrote out itself
+ *                (a JSON or CSV line, newline included) */
 typedef struct rec {
     uint32_t size; /* whole record, 8-byte aligned */
     uint8_t kind;
@@ -37,7 +37,7 @@ typedef struct rec {
     uint32_t raw_len; /* raw text, or REC_TEXT's text */
     uint64_t line;
 } rec;
-enum { REC_PAYLOAD, REC_REJECT, REC_MESSAGE, REC_TEXT };
+enum { REC_PAYLOAD, REC_REJECT, REC_TEXT };
 #define BATCH_BYTES (256u << 10)
 #define NBATCHES 8
 #define MAX_RAW_COPY 8192 /* raw text kept for the rejects file */
@@ -161,15 +161,6 @@ static void consume_payload(decode_ctx *c, unsigned file, const uint8_t *bits, u
     output_message(c, file);
 }
 
-/* Decode-only, two threads: a message from the batch, which carries only the
- * line of its meta (nothing is written out). */
-static void consume_bits(decode_ctx *c, const rec *r, const uint8_t *bits, const char *raw)
-{
-    lo_reject why;
-    if (!decode_one(c, &c->msg, &c->dec, bits, r->nbits, &why))
-        write_reject(c, r->file, why, raw, r->raw_len, r->line);
-}
-
 /* Single thread: stream callbacks decode on the spot. */
 static void direct_reject(void *ctx, lo_reject why, const char *raw, size_t len, uint64_t line)
 {
@@ -232,16 +223,9 @@ static void queue_reject(void *ctx, lo_reject why, const char *raw, size_t len, 
     memcpy((char *)(r + 1), raw, len);
 }
 
-/* A decoded message travels compactly: its header, its used values, text and bits. */
-typedef struct rec_msg {
-    const lo_layout *layout, *app;
-    uint32_t mmsi;
-    uint16_t nbits, nvalues, ntext;
-    uint8_t type, repeat;
-} rec_msg;
-
-/* The reading side writes m out into the batch; false when it does not fit. */
-static bool queue_text(decode_ctx *c, lo_message *m, const lo_payload *p)
+/* The reading side writes m out into the batch (RENDER_ROOM always suffices;
+ * as on the writing side, a message that would not fit is not written). */
+static void queue_text(decode_ctx *c, lo_message *m, const lo_payload *p)
 {
     m->meta = p->meta;
     m->meta.source = c->paths[c->file];
@@ -251,91 +235,73 @@ static bool queue_text(decode_ctx *c, lo_message *m, const lo_payload *p)
     int n = c->format == OUT_JSON ? lo_json_write(m, &c->rjson, text, RENDER_ROOM - 1)
                                   : lo_csv_write(c->csv, m, text, RENDER_ROOM - 1);
     if (n < 0)
-        return false;
+        return;
     text[n] = '\n';
     r->kind = REC_TEXT;
     r->raw_len = (uint32_t)n + 1;
     commit(c, r, sizeof(rec) + (size_t)n + 1);
-    return true;
 }
 
-static void queue_decoded(decode_ctx *c, const lo_payload *p)
+/* While the writing side is behind: decode and write out here. */
+static void render_here(decode_ctx *c, const lo_payload *p)
 {
     lo_message *m = &c->rmsg;
     lo_reject why;
     if (!decode_one(c, m, &c->rdec, p->bits, p->nbits, &why)) {
-        if (!c->rejects)
-            return;
-        size_t len = p->raw_len > MAX_RAW_COPY ? MAX_RAW_COPY : p->raw_len;
-        rec *r = append(c, 0, len);
-        r->kind = REC_REJECT;
-        r->why = (uint8_t)why;
-        r->line = p->meta.line;
-        r->raw_len = (uint32_t)len;
-        memcpy((char *)(r + 1), p->raw, len);
+        if (c->rejects) {
+            size_t len = p->raw_len > MAX_RAW_COPY ? MAX_RAW_COPY : p->raw_len;
+            rec *r = append(c, 0, len);
+            r->kind = REC_REJECT;
+            r->why = (uint8_t)why;
+            r->line = p->meta.line;
+            r->raw_len = (uint32_t)len;
+            memcpy((char *)(r + 1), p->raw, len);
+        }
         return;
     }
-    if (!wanted(c, m))
-        return;
-    if (c->render && queue_text(c, m, p))
-        return;
-    size_t nv = m->nvalues * sizeof m->v[0], nbytes = (m->nbits + 7u) / 8u;
-    rec *r = append(c, sizeof(lo_meta) + sizeof(rec_msg) + nv + m->ntext + nbytes, 0);
-    r->kind = REC_MESSAGE;
-    r->raw_len = 0;
-    rec_msg h = {.layout = m->layout, .app = m->app, .mmsi = m->mmsi, .nbits = m->nbits,
-                 .nvalues = m->nvalues, .ntext = m->ntext, .type = m->type, .repeat = m->repeat};
-    char *body = (char *)(r + 1);
-    memcpy(body, &p->meta, sizeof(lo_meta));
-    body += sizeof(lo_meta);
-    memcpy(body, &h, sizeof h);
-    memcpy(body + sizeof h, m->v, nv);
-    memcpy(body + sizeof h + nv, m->text, m->ntext);
-    memcpy(body + sizeof h + nv + m->ntext, m->bits, nbytes);
-}
-
-static void consume_decoded(decode_ctx *c, const rec *r)
-{
-    const char *body = (const char *)(r + 1);
-    lo_message *m = &c->msg;
-    memcpy(&m->meta, body, sizeof(lo_meta));
-    body += sizeof(lo_meta);
-    rec_msg h;
-    memcpy(&h, body, sizeof h);
-    m->layout = h.layout;
-    m->app = h.app;
-    m->mmsi = h.mmsi;
-    m->nbits = h.nbits;
-    m->nvalues = h.nvalues;
-    m->ntext = h.ntext;
-    m->type = h.type;
-    m->repeat = h.repeat;
-    size_t nv = h.nvalues * sizeof m->v[0], nbytes = (h.nbits + 7u) / 8u;
-    memcpy(m->v, body + sizeof h, nv);
-    memcpy(m->text, body + sizeof h + nv, h.ntext);
-    memcpy(m->bits, body + sizeof h + nv + h.ntext, nbytes);
-    memset(m->bits + nbytes, 0, 8);
-    output_message(c, r->file);
+    if (wanted(c, m))
+        queue_text(c, m, p);
 }
 
 static void queue_payload(void *ctx, const lo_payload *p)
 {
     decode_ctx *c = ctx;
-    if (c->format != OUT_NONE) { /* writing is the heavier half: decode here */
-        queue_decoded(c, p);
+    if (c->render) {
+        render_here(c, p);
         return;
     }
+    size_t meta = c->format == OUT_NONE ? 0 : sizeof(lo_meta);
     size_t nbytes = (p->nbits + 7) / 8, raw_len = c->rejects ? p->raw_len : 0;
     if (raw_len > MAX_RAW_COPY)
         raw_len = MAX_RAW_COPY;
-    rec *r = append(c, nbytes, raw_len);
+    rec *r = append(c, meta + nbytes, raw_len);
     r->kind = REC_PAYLOAD;
     r->nbits = p->nbits;
     r->line = p->meta.line;
     r->raw_len = (uint32_t)raw_len;
-    memcpy((char *)(r + 1), p->bits, nbytes);
+    char *body = (char *)(r + 1);
+    memcpy(body, &p->meta, meta);
+    memcpy(body + meta, p->bits, nbytes);
     if (raw_len) /* only for --rejects */
-        memcpy((char *)(r + 1) + nbytes, p->raw, raw_len);
+        memcpy(body + meta + nbytes, p->raw, raw_len);
+}
+
+/* A message from the batch: decoded here, and written out unless decode-only. */
+static void consume_rec(decode_ctx *c, const rec *r)
+{
+    const char *body = (const char *)(r + 1);
+    size_t meta = c->format == OUT_NONE ? 0 : sizeof(lo_meta);
+    const uint8_t *bits = (const uint8_t *)body + meta;
+    const char *raw = (const char *)bits + (r->nbits + 7) / 8;
+    lo_reject why;
+    if (!decode_one(c, &c->msg, &c->dec, bits, r->nbits, &why)) {
+        write_reject(c, r->file, why, raw, r->raw_len, r->line);
+        return;
+    }
+    if (meta) {
+        memcpy(&c->msg.meta, body, sizeof(lo_meta));
+        output_message(c, r->file);
+    }
 }
 
 static void consume_batch(decode_ctx *c, const char *batch, size_t used)
@@ -350,10 +316,8 @@ static void consume_batch(decode_ctx *c, const char *batch, size_t used)
                 flush_out(c);
             memcpy(c->obuf + c->olen, body, r->raw_len);
             c->olen += r->raw_len;
-        } else if (r->kind == REC_MESSAGE) {
-            consume_decoded(c, r);
         } else {
-            consume_bits(c, r, (const uint8_t *)body, body + (r->nbits + 7) / 8);
+            consume_rec(c, r);
         }
         off += r->size;
     }
