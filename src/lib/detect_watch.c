@@ -632,8 +632,12 @@ static void raise(lo_detector *d, dvessel *dv, const lo_vessel *v, uint32_t k, i
         det_param_str(ev, "note", "name only: weak, ship names repeat");
     if (imo_differs)
         det_param_str(ev, "note", "listed MMSI, but the vessel sends another IMO: MMSI reissued?");
-    det_event_summary(ev, "%s %u (%s) matches watch-list entry %s by %s (%s)", v->id.name[0] ? v->id.name : "MMSI",
-                      v->mmsi, v->id.imo ? "IMO sent" : "no IMO", e->name, how_key(how), e->program);
+    if (v->id.name[0])
+        det_event_summary(ev, "%s (MMSI %09u) matches watch-list entry %s by %s (%s)", v->id.name, v->mmsi, e->name,
+                          how_key(how), e->program);
+    else
+        det_event_summary(ev, "MMSI %09u matches watch-list entry %s by %s (%s)", v->mmsi, e->name, how_key(how),
+                          e->program);
     det_event_emit(d, ev, LO_EVENT_CLOSED, ei);
 }
 
