@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -131,9 +132,14 @@ put(path.join(staticDir, 'LICENSES.txt'),
   'The land polygons in land-50m.geojson and land-10m.geojson come from world-atlas,\n' +
   'which derives them from Natural Earth (public domain, naturalearthdata.com).\n');
 
-// The page itself.
-copy(path.join(here, 'index.html'), path.join(out, 'index.html'));
+// The page itself. The server lets browsers keep static files for an hour,
+// so index.html names the script and style sheet with their content hash:
+// a rebuilt page is fetched anew, an unchanged one comes from the cache.
+const hash = (file) => createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 12);
 copy(path.join(here, 'app.js'), path.join(staticDir, 'app.js'));
 copy(path.join(here, 'style.css'), path.join(staticDir, 'style.css'));
+put(path.join(out, 'index.html'), fs.readFileSync(path.join(here, 'index.html'), 'utf8')
+  .replace('"static/app.js"', `"static/app.js?v=${hash(path.join(here, 'app.js'))}"`)
+  .replace('"static/style.css"', `"static/style.css?v=${hash(path.join(here, 'style.css'))}"`));
 
 process.stdout.write(`web map written to ${out}\n`);

@@ -21,14 +21,17 @@ const { spawn } = require('node:child_process');
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+for (const k of ['lookout', 'web', 'data', 'modules']) if (args[k]) args[k] = path.resolve(args[k]);
 const CHROMIUM = args.chromium || process.env.LOOKOUT_CHROMIUM || '/usr/bin/chromium';
 const out = path.resolve(args.out || '.');
 fs.mkdirSync(out, { recursive: true });
 
 let passed = 0, failed = 0;
+const t0 = Date.now();
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 function check(name, ok, detail) {
   if (ok) passed++; else failed++;
-  process.stdout.write(`${ok ? 'ok' : 'FAIL'} - ${name}${detail != null ? `: ${detail}` : ''}\n`);
+  process.stdout.write(`${ok ? 'ok' : 'FAIL'} - ${name}${detail != null ? `: ${detail}` : ''} [${elapsed()}]\n`);
 }
 function skip(why) {
   process.stdout.write(`SKIP: ${why}\n`);
@@ -66,27 +69,32 @@ async function startServer() {
   const port = await freePort();
   const db = path.join(out, 'map-test.db');
   for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
-  const argv = ['serve', '--replay', args.data, '--speed', '0', '--http', `127.0.0.1:${port}`,
-    '--no-udp', '--web', args.web, '--db', db];
+  const udpPort = await freePort(); // a TCP port free now is almost surely free for UDP too
+  const argv = ['serve', '--replay', args.data, '--speed', '0', '--udp', `127.0.0.1:${udpPort}`,
+    '--http', `127.0.0.1:${port}`, '--web', args.web, '--db', db];
   const log = fs.openSync(path.join(out, 'map-test-server.log'), 'w');
   const child = spawn(args.lookout, argv, { stdio: ['ignore', log, log] });
   let exited = null;
   child.on('exit', (code, sig) => { exited = `exit ${code} ${sig || ''}`; });
   const base = `http://127.0.0.1:${port}/`;
-  let last = -1, stable = 0;
-  const deadline = Date.now() + 60000;
+  // In: /api/stats says the replay is done and the queue empty, and the
+  // picture's vessel count held still over two looks (the pipeline may still
+  // be on its last block). Generous: ctest runs tests side by side.
+  let last = -1;
+  const deadline = Date.now() + 240000;
   while (Date.now() < deadline) {
     if (exited) throw new Error(`lookout serve ended early (${exited}); see ${path.join(out, 'map-test-server.log')}`);
     try {
-      const fc = await getJson(`${base}api/vessels.geojson`);
-      const n = fc.features.length;
-      if (n > 0 && n === last) { if (++stable >= 3) return { base, child, argv }; } else stable = 0;
-      last = n;
+      const st = await getJson(`${base}api/stats`);
+      const done = st.sources.every((x) => x.kind !== 'replay' || x.done) && st.queue.used_bytes === 0;
+      const n = st.picture.vessels;
+      if (done && n > 0 && n === last) return { base, child, argv, udpPort };
+      last = done ? n : -1;
     } catch { /* not listening yet */ }
-    await sleep(300);
+    await sleep(500);
   }
   child.kill('SIGTERM');
-  throw new Error('lookout serve did not settle within 60 s');
+  throw new Error('lookout serve did not finish the replay within 240 s');
 }
 
 async function main() {
@@ -117,9 +125,9 @@ async function main() {
     page.on('request', (r) => { const u = r.url(); if (!u.startsWith(origin) && !u.startsWith('data:')) outside.push(u); });
 
     await page.goto(base);
-    await page.waitForSelector('body[data-loaded]', { timeout: 30000 });
+    await page.waitForSelector('body[data-loaded]', { timeout: 120000 });
     check('page loaded its data', (await page.getAttribute('body', 'data-loaded')) === 'true');
-    await page.waitForFunction(() => document.body.dataset.stream === 'connected', null, { timeout: 15000 })
+    await page.waitForFunction(() => document.body.dataset.stream === 'connected', null, { timeout: 30000 })
       .catch(() => {});
     check('stream connected', (await page.getAttribute('body', 'data-stream')) === 'connected',
       await page.textContent('#status'));
@@ -144,12 +152,50 @@ async function main() {
     check('status line counts the vessels', status.includes(`${fc.features.length.toLocaleString('en')} vessels`), status);
     await page.screenshot({ path: path.join(out, 'map-world.png') });
 
+    // Live: a position sent to the server's UDP port reaches the page over
+    // the stream, for a vessel the replay does not have.
+    if (server) {
+      const live = { mmsi: 235099999, lat: 47.123, lon: -3.456, heading: 123 };
+      const json = JSON.stringify({ class: 'AIS', type: 1, repeat: 0, mmsi: live.mmsi, status: 0, turn: 0, speed: 105, accuracy: true,
+        lon: Math.round(live.lon * 600000), lat: Math.round(live.lat * 600000), course: 1230, heading: live.heading, second: 10,
+        maneuver: 0, raim: false, radio: 0 });
+      const enc = require('node:child_process').spawnSync(args.lookout, ['encode'], { input: `${json}\n`, encoding: 'utf8' });
+      const sentence = enc.stdout.trim();
+      check('lookout encode made the live sentence', enc.status === 0 && sentence.startsWith('!AIVDM'), sentence || enc.stderr);
+      // With a receive time just after the log's last (a tag block c:), so the
+      // detectors' data clock does not leap 14 years to now (every vessel of
+      // the replay would then be reported dark).
+      const tag = `c:${Math.floor(Date.parse('2012-03-14T11:35:00Z') / 1000)}`;
+      let ck = 0;
+      for (const ch of tag) ck ^= ch.charCodeAt(0);
+      const line = `\\${tag}*${ck.toString(16).toUpperCase().padStart(2, '0')}\\${sentence}`;
+      const sock = require('node:dgram').createSocket('udp4');
+      await new Promise((r) => sock.send(`${line}\r\n`, server.udpPort, '127.0.0.1', r));
+      sock.close();
+      const got = await page.waitForFunction((m) => {
+        const v = window.lookout.state.vessels.get(m);
+        return v && v.lat != null ? { lat: v.lat, lon: v.lon, heading: v.heading } : null;
+      }, live.mmsi, { timeout: 30000 }).then((h) => h.jsonValue(), () => null);
+      check('a live position reaches the page over the stream', got && Math.abs(got.lat - live.lat) < 1e-4 &&
+        Math.abs(got.lon - live.lon) < 1e-4 && got.heading === live.heading, JSON.stringify(got));
+      await page.waitForFunction((n) => document.querySelector('#status-vessels').textContent.startsWith(n), (fc.features.length + 1).toLocaleString('en'), { timeout: 10000 }).catch(() => {});
+      check('the status line counts it', (await page.textContent('#status-vessels')) === `${(fc.features.length + 1).toLocaleString('en')} vessels`,
+        await page.textContent('#status-vessels'));
+    }
+
     // Click a vessel on the map: one with a name, zoomed in so it stands alone.
+    // A named ship under way in the Strait of Dover when there is one (its
+    // track shows, and at sea: Natural Earth's land has no rivers or canals).
     const named = positioned.filter((f) => f.properties.name);
-    const target = named[Math.floor(named.length / 2)] || positioned[0];
+    const within = ([x0, y0, x1, y1]) => named.filter((f) => f.properties.speed >= 8 && f.properties.ship_class !== 'unknown' &&
+      f.geometry.coordinates[0] > x0 && f.geometry.coordinates[0] < x1 && f.geometry.coordinates[1] > y0 && f.geometry.coordinates[1] < y1);
+    const moving = [within([1.0, 50.7, 2.0, 51.2]), within([-6, 49, 9, 56]), named].find((l) => l.length) || positioned;
+    const target = moving[Math.floor(moving.length / 2)];
     const mmsi = target.properties.mmsi;
-    const detail = await getJson(`${base}api/vessels/${mmsi}`);
-    await page.evaluate(([lat, lon]) => window.lookout.map.setView([lat, lon], 15, { animate: false }), [target.geometry.coordinates[1], target.geometry.coordinates[0]]);
+    const got = await getJson(`${base}api/vessels/${mmsi}`);
+    const detail = got.vessel || got; // {"vessel":{...},"events":[...]}
+    // (in braces: an arrow that returned the map would have playwright serialize all of it)
+    await page.evaluate(([lat, lon]) => { window.lookout.map.setView([lat, lon], 15, { animate: false }); }, [target.geometry.coordinates[1], target.geometry.coordinates[0]]);
     await page.waitForTimeout(300);
     const pt = await page.evaluate(([lat, lon]) => {
       const p = window.lookout.map.latLngToContainerPoint([lat, lon]);
@@ -157,33 +203,56 @@ async function main() {
       return { x: r.left + p.x, y: r.top + p.y };
     }, [target.geometry.coordinates[1], target.geometry.coordinates[0]]);
     await page.mouse.click(pt.x, pt.y);
-    await page.waitForSelector('#card:not([hidden]) [data-field="mmsi"]', { timeout: 10000 });
+    await page.waitForSelector('#card:not([hidden]) [data-field="mmsi"]', { timeout: 30000 });
     await page.waitForFunction((m) => document.querySelector('#card').dataset.mmsi === String(m) &&
-      document.querySelector('#card h4'), mmsi, { timeout: 10000 }).catch(() => {});
+      document.querySelector('#card h4'), mmsi, { timeout: 30000 }).catch(() => {});
     const cardMmsi = await page.textContent('#card [data-field="mmsi"]');
     const cardName = await page.textContent('#card-name');
     check('clicked vessel card shows its MMSI', cardMmsi === String(mmsi), `${cardMmsi} (API ${mmsi})`);
     check('clicked vessel card shows its name', cardName === (detail.name || '(no name)'), `"${cardName}" (API "${detail.name}")`);
-    const tracked = await page.evaluate(() => { let n = 0; window.lookout.map.eachLayer((l) => { if (l instanceof L.Polyline) n++; }); return n; });
-    check('its track is drawn', tracked > 0, `${tracked} lines`);
+    const track = await getJson(`${base}api/vessels/${mmsi}/track.geojson`);
+    const apiPoints = track.features.reduce((n, f) => n + (f.geometry.type === 'LineString' ? f.geometry.coordinates.length : 1), 0);
+    await page.waitForFunction(() => window.lookout.trackLayer.getLayers().length > 0, null, { timeout: 30000 }).catch(() => {});
+    const drawnPoints = await page.evaluate(() => {
+      let n = 0;
+      window.lookout.trackLayer.eachLayer((g) => g.eachLayer((l) => { n += l.getLatLngs ? l.getLatLngs().flat(Infinity).length : 1; }));
+      return n;
+    });
+    check('its track is drawn', drawnPoints > 1 && drawnPoints === apiPoints, `${drawnPoints} points drawn, ${apiPoints} from the API`);
     await page.screenshot({ path: path.join(out, 'map-vessel.png') });
 
     // The event list: one entry per event (up to what the page lists), newest first.
+    const evsNow = await getJson(`${base}api/events?limit=1000`);
+    if (evsNow.events.length !== evs.events.length)
+      process.stdout.write(`# events: ${evs.events.length} at the start, ${evsNow.events.length} now\n`);
+    evs.events = evsNow.events;
     const items = await page.$$eval('#event-list li.event', (li) => li.map((x) => x.dataset.id));
-    const listed = Math.min(evs.events.length, 500);
+    // One entry per event id: an event that changed state (open, then closed) is one event.
+    const ids = new Set(evs.events.map((e) => String(e.id)));
+    const listed = Math.min(ids.size, 500);
     check('event list renders the API events', items.length === listed && (listed > 0 || (await page.$('#event-list li.empty')) !== null),
-      `${items.length} listed, ${evs.events.length} from the API`);
+      `${items.length} listed, ${evs.events.length} from the API (${ids.size} ids)`);
+    if (items.length > 1) {
+      const starts = await page.evaluate((list) => list.map((id) => window.lookout.state.events.get(id).start_ms), items);
+      check('events newest first', starts.every((t, i) => i === 0 || t <= starts[i - 1]));
+    }
     if (items.length) {
       await page.click('#event-list li.event >> nth=0');
       await page.waitForSelector('#event-list li.event.selected');
-      const sel = await page.evaluate(() => { let n = 0; window.lookout.map.eachLayer((l) => { if (l instanceof L.CircleMarker) n++; }); return { id: window.lookout.state.selectedEvent, marks: n }; });
-      check('clicking an event highlights it on the map', sel.id === items[0] && sel.marks > 0, `event ${sel.id}, ${sel.marks} marks`);
+      const sel = await page.evaluate(() => ({ id: window.lookout.state.selectedEvent, marks: window.lookout.highlightLayer.getLayers().length,
+        card: document.querySelector('#card').dataset.event }));
+      const ev0 = evs.events.find((e) => String(e.id) === items[0]);
+      const want = (ev0.evidence || []).filter((x) => x.lat != null).length + (ev0.where && ev0.where.lat != null ? 1 : 0);
+      check('clicking an event highlights it on the map', sel.id === items[0] && sel.card === items[0] && sel.marks >= want && want > 0,
+        `event ${sel.id}: ${sel.marks} marks for ${want} evidence and place points`);
       await page.screenshot({ path: path.join(out, 'map-event.png') });
     }
 
-    // Back to the world for the README's picture.
+    // The README's picture: the clicked ship's card among its neighbours.
     await page.click('#card-close');
-    await page.evaluate(() => { window.lookout.map.setView([46, -2], 4, { animate: false }); });
+    await page.evaluate(([m, lat, lon]) => { window.lookout.selectVessel(m); window.lookout.map.setView([lat, lon], 9, { animate: false }); },
+      [mmsi, target.geometry.coordinates[1], target.geometry.coordinates[0]]);
+    await page.waitForFunction(() => window.lookout.trackLayer.getLayers().length > 0 && document.querySelector('#card h4'), null, { timeout: 30000 }).catch(() => {});
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(out, 'map.png') });
 
