@@ -35,6 +35,8 @@
 #define CC_STEP_M 200.0                 /* circle samples at least this far apart (before a fit) */
 #define CC_MIN_R_M 150.0                /* smaller circles: anchor swing, not a spoof */
 #define CC_MIN_SWEEP 180.0              /* degrees gone round before a vessel counts as circling */
+#define REST_R_M 500.0                  /* staying put: within this of where it stopped */
+#define REST_MIN_MS (30 * 60000)        /* ... for at least this long */
 #define STEP_MS 60000                   /* periodic pass: closing sites */
 
 static bool kind_ok(lo_station_kind k)
@@ -99,8 +101,8 @@ static void jump_emit(lo_detector *d, dvessel *dv, lo_event_state st, const det_
                                   st == LO_EVENT_OPEN ? s->jump_first.t : end, s->jump_from.lat,
                                   s->jump_from.lon);
     det_event_vessel(e, dv);
-    det_event_evidence(e, dv->mmsi, &s->jump_from, "last before jump");
-    det_event_evidence(e, dv->mmsi, &s->jump_first, "first displaced");
+    det_event_evidence(e, dv->mmsi, &s->jump_from, s->jump_fake ? "last at its stay" : "last before jump");
+    det_event_evidence(e, dv->mmsi, &s->jump_first, s->jump_fake ? "first of the track" : "first displaced");
     if (s->jump_n > 1)
         det_event_evidence(e, dv->mmsi, &s->jump_last, "last displaced");
     if (back)
@@ -112,10 +114,16 @@ static void jump_emit(lo_detector *d, dvessel *dv, lo_event_state st, const det_
     det_param_int(e, "displaced_reports", s->jump_n);
     det_param_int(e, "places", s->jump_places);
     det_param_bool(e, "returned", back != NULL);
+    if (s->jump_fake)
+        det_param_bool(e, "fake_track", true);
     if (back)
         det_param_num(e, "back_nm", exact_m(&s->jump_last, back) / LO_NM_M, 2);
     det_param_num(e, "displaced_min", (double)(s->jump_last.t - s->jump_first.t) / 60000.0, 1);
-    if (back)
+    if (s->jump_fake)
+        det_event_summary(e, "%u: left its berth or anchorage on a track of %u reports, then jumped %.1f nm back "
+                          "(%.0f kn): the track was not its own",
+                          dv->mmsi, s->jump_n, s->jump_nm, s->jump_kn);
+    else if (back)
         det_event_summary(e, "%u: position jumped %.1f nm (%.0f kn) and came back after %u report%s",
                           dv->mmsi, s->jump_nm, s->jump_kn, s->jump_n, s->jump_n == 1 ? "" : "s");
     else
@@ -135,6 +143,30 @@ static void jump_start(lo_detector *d, dvessel *dv, const det_point *from, const
     s->jump_nm = (float)(exact_m(from, q) / LO_NM_M);
     s->jump_kn = (float)kn;
     jump_emit(d, dv, LO_EVENT_OPEN, NULL);
+}
+
+/* Where the vessel stays, and the last stay it left (for fake tracks that begin there). */
+static void rest_point(const lo_detector *d, det_spoof_vessel *s, const det_point *q, bool jumped)
+{
+    (void)d;
+    if (jumped || s->jump_out)
+        return;
+    if (s->rest_t0 && det_dist_m(s->rest_lat, s->rest_lon, q->lat, q->lon) <= REST_R_M) {
+        s->rest_last = *q;
+    } else {
+        if (s->rest_t0 && s->rest_last.t - s->rest_t0 >= REST_MIN_MS) {
+            s->stay_last = s->rest_last;
+            s->stay_left = *q;
+            s->stay_valid = true;
+            s->left_n = 0;
+        }
+        s->rest_lat = q->lat;
+        s->rest_lon = q->lon;
+        s->rest_t0 = q->t;
+        s->rest_last = *q;
+    }
+    if (s->stay_valid)
+        s->left_n++;
 }
 
 /* ---- MMSI shared ---------------------------------------------------------------------- */
@@ -868,8 +900,27 @@ void det_spoof_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_t
             }
         }
     }
-    if (jumped && !handled && !s->jump_out && !revisit && !s->shared_open)
-        jump_start(d, dv, &dv->prev, &q, kn);
+    if (jumped && !handled && !s->jump_out && !revisit && !s->shared_open) {
+        if (s->stay_valid && (double)(q.t - s->stay_last.t) <= d->cfg.jump_return_h * 3.6e6 &&
+            det_dist_m(s->stay_last.lat, s->stay_last.lon, q.lat, q.lon) <= REST_R_M) {
+            /* back where it stayed before a track it could not have sailed (a fake track
+             * that began at its berth): one event from leaving to the jump back */
+            s->jump_from = s->stay_last;
+            s->jump_first = s->stay_left;
+            s->jump_last = dv->prev;
+            s->jump_n = s->left_n;
+            s->jump_places = 1;
+            s->jump_nm = (float)(exact_m(&dv->prev, &q) / LO_NM_M);
+            s->jump_kn = (float)kn;
+            s->jump_fake = true;
+            jump_emit(d, dv, LO_EVENT_CLOSED, &q);
+            s->jump_fake = false;
+            s->stay_valid = false;
+        } else {
+            jump_start(d, dv, &dv->prev, &q, kn);
+        }
+    }
+    rest_point(d, s, &q, jumped);
 
     mm_point(d, dv, &q, hop_m, has_prev && !jumped);
     land_point(d, dv, &q);

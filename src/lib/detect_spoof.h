@@ -21,6 +21,14 @@ typedef struct det_spoof_vessel {
     uint32_t jump_places;        /* places jumped to in this excursion */
     float jump_nm, jump_kn;      /* the jump out: distance and implied speed */
     bool jump_out;               /* displaced now (waiting for a return) */
+    bool jump_fake;              /* the excursion was found when it jumped back to a stay */
+    /* where it stays (anchor, berth) and the last stay it left: a jump back
+     * there later shows the track since was not its own (a fake track) */
+    int32_t rest_lat, rest_lon;
+    int64_t rest_t0;
+    det_point rest_last, stay_last, stay_left;
+    uint32_t left_n;
+    bool stay_valid;
     uint32_t seg_max;            /* highest tracker segment seen */
     /* MMSI shared: switches back to a segment seen before, >= min_km apart */
     int64_t sw_t[DET_SPOOF_SWITCHES];
