@@ -131,7 +131,8 @@ static void raise_dwell(lo_detector *d, dvessel *dv, const det_zone_slot *s, con
     det_event_emit(d, e, state, 0);
 }
 
-static void raise_exit(lo_detector *d, dvessel *dv, det_zone_slot *s, const det_point *q)
+/* q: the first position outside, last: the last inside (NULL: none). */
+static void raise_exit(lo_detector *d, dvessel *dv, det_zone_slot *s, const det_point *q, const det_point *last)
 {
     const lo_zone_rule *r = &d->zone.rules[s->rule];
     double inside_h = (double)(q->t - s->in.t) / 3600000.0;
@@ -144,14 +145,14 @@ static void raise_exit(lo_detector *d, dvessel *dv, det_zone_slot *s, const det_
     lo_event *e = det_event_begin(d, LO_EV_ZONE_EXIT, severity(dv, LO_SEV_INFO), q->t, q->t, q->lat, q->lon);
     snprintf(e->zone, sizeof e->zone, "%s", zone_name(d, s->zone));
     det_event_vessel(e, dv);
-    if (dv->has_prev)
-        det_event_evidence(e, dv->mmsi, &dv->prev, "last inside");
+    if (last)
+        det_event_evidence(e, dv->mmsi, last, "last inside");
     det_event_evidence(e, dv->mmsi, q, "first outside");
     common_params(e, r, dv);
     det_param_num(e, "inside_h", inside_h, 2);
     det_param_bool(e, "entry_seen", !(s->flags & DET_ZS_NO_ENTRY));
-    if (dv->has_prev)
-        det_param_num(e, "unheard_h", (double)(q->t - dv->prev.t) / 3600000.0, 2);
+    if (last)
+        det_param_num(e, "unheard_h", (double)(q->t - last->t) / 3600000.0, 2);
     det_event_summary(e, "%s (MMSI %09u) left %s after %.1f h", dv->who.name[0] ? dv->who.name : "vessel",
                       dv->mmsi, e->zone, inside_h);
     det_event_emit(d, e, LO_EVENT_CLOSED, 0);
@@ -223,10 +224,14 @@ static void look_up(lo_detector *d, dvessel *dv, const det_point *q)
     d->stats.zone_lookups++;
     if (n < 0)
         return; /* a refused position: keep what it had */
+    /* The previous position, when it was not looked up itself (it lay within
+     * free_m of the last look-up), may already be on the new side: each
+     * crossing checks it (one GEOS test at most per crossing), so that entry
+     * and exit are at most one report late even for a slow drifter. */
+    bool prev_between = dv->has_prev && z->looked && dv->prev.t > z->look.t;
+    det_point look = z->look;
     z->looked = 1;
-    z->look_lat = q->lat;
-    z->look_lon = q->lon;
-    z->look_segment = q->segment;
+    z->look = *q;
     uint32_t held = (uint32_t)n < DET_ZONE_LOOKUP_MAX ? (uint32_t)n : DET_ZONE_LOOKUP_MAX;
     /* Exits first (a vessel crossing from one zone into the next leaves, then enters). */
     for (uint32_t i = z->n; i-- > 0;) {
@@ -236,8 +241,13 @@ static void look_up(lo_detector *d, dvessel *dv, const det_point *q)
             still = ids[k] == s->zone;
         if (still)
             continue;
-        if (s->flags & DET_ZS_ACTIVE)
-            raise_exit(d, dv, s, q);
+        if (s->flags & DET_ZS_ACTIVE) {
+            if (prev_between && lo_zones_contains(d->env.zones, s->zone, lo_udeg(dv->prev.lat),
+                                                  lo_udeg(dv->prev.lon)) == 0)
+                raise_exit(d, dv, s, &dv->prev, &look); /* out already at the report before */
+            else
+                raise_exit(d, dv, s, q, dv->has_prev ? &dv->prev : NULL);
+        }
         z->slot[i] = z->slot[--z->n];
     }
     for (uint32_t k = 0; k < held; k++) {
@@ -257,10 +267,15 @@ static void look_up(lo_detector *d, dvessel *dv, const det_point *q)
         memset(s, 0, sizeof *s);
         s->zone = id;
         s->in = *q;
-        if (dv->has_prev)
+        if (prev_between &&
+            lo_zones_contains(d->env.zones, id, lo_udeg(dv->prev.lat), lo_udeg(dv->prev.lon)) == 1) {
+            s->in = dv->prev; /* in already at the report before */
+            s->out = look;
+        } else if (dv->has_prev) {
             s->out = dv->prev;
-        else
+        } else {
             s->flags |= DET_ZS_NO_ENTRY;
+        }
         activate(d, dv, s);
     }
     z->free_m = z->n == 0 ? free_radius(d, q) : (uint32_t)DET_ZONE_MOVE_M;
@@ -307,8 +322,13 @@ void det_zone_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_tr
         return;
     det_zone_vessel *z = &dv->zone;
     det_point q = det_point_of(p);
-    if (!z->looked || z->look_segment != q.segment ||
-        det_dist_m(z->look_lat, z->look_lon, q.lat, q.lon) > (double)z->free_m)
+    bool look = !z->looked || z->look.segment != q.segment;
+    if (!look) {
+        double m = det_dist_m(z->look.lat, z->look.lon, q.lat, q.lon);
+        look = m > (double)z->free_m ||
+               (z->free_m <= DET_ZONE_MOVE_M && m > DET_ZONE_SLOW_M && q.t - z->look.t >= DET_ZONE_SLOW_MS);
+    }
+    if (look)
         look_up(d, dv, &q);
     else
         d->zone.skipped++;

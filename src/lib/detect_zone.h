@@ -16,6 +16,12 @@
  * the boundary is known to this much (GNSS noise is 10-30 m), and a ship at
  * anchor reporting every 10 s costs no look-up. */
 #define DET_ZONE_MOVE_M 50.0
+/* Near zones, a vessel that moved at least DET_ZONE_SLOW_M and had no look-up
+ * for DET_ZONE_SLOW_MS looks again: a slow drifter across a boundary is
+ * found once it moved 25 m (GNSS noise is 5-15 m), a ship at anchor costs a
+ * look-up a minute at most, and only when it swings further than the noise. */
+#define DET_ZONE_SLOW_M 25.0
+#define DET_ZONE_SLOW_MS 60000
 /* Outside every zone, a vessel looks again only when it may have reached the
  * nearest zone's bounding box (less a margin): the open sea costs a look-up
  * every few kilometres, not every report. Not with more zones than this (the
@@ -38,10 +44,9 @@ typedef struct det_zone_slot {
 } det_zone_slot;
 
 typedef struct det_zone_vessel {
-    int32_t look_lat, look_lon; /* where the zones were last looked up */
+    det_point look;             /* the position the zones were last looked up at */
     uint32_t free_m;            /* no look-up while within this of there */
-    uint16_t look_segment;
-    uint8_t looked;             /* look_* valid */
+    uint8_t looked;             /* look valid */
     uint8_t n;                  /* slots in use */
     det_zone_slot slot[DET_ZONE_PER_VESSEL];
 } det_zone_vessel;

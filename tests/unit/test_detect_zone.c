@@ -313,6 +313,34 @@ static void test_gap_inside_and_ongoing(void **state)
     teardown(f);
 }
 
+/* A slow drifter across the boundary (about 0.9 m a report, 10 s apart, 0.2 kn):
+ * the entry is found once it moved 25 m, within 5 minutes of the first
+ * position inside, with a position outside before it as evidence. */
+static void test_slow_drifter(void **state)
+{
+    (void)state;
+    fixture *f = setup(NULL, 0);
+    lo_vessel v;
+    vessel_init(&v, 219000123, 70);
+    int first_in = -1;
+    for (int i = 0; i < 2000; i++) {
+        double lon = 31.5990 + 0.0000113 * i; /* 0.9 m a step at 43.95 N */
+        if (first_in < 0 && lon >= 31.6)
+            first_in = i;
+        point(f->d, &v, T0 + (int64_t)i * 10000, 43.95, lon);
+    }
+    const lo_event *in = find(&f->cap, LO_EV_ZONE_ENTRY, LO_EVENT_CLOSED);
+    assert_non_null(in);
+    assert_true(first_in > 0);
+    assert_true(in->start_ms >= T0 + (int64_t)first_in * 10000);
+    assert_true(in->start_ms <= T0 + (int64_t)first_in * 10000 + 300000);
+    assert_string_equal(in->evidence[0].note, "last outside");
+    assert_true(in->evidence[0].lon_udeg < 31600000);
+    /* Look-ups: one each 25 m (2000 reports over 1.8 km), not one a report. */
+    assert_true(lo_detect_get_stats(f->d)->zone_lookups < 100);
+    teardown(f);
+}
+
 /* Two zones at once (a box inside a box) and a jump between segments. */
 static void test_nested_and_evict(void **state)
 {
@@ -365,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_anchor_cache_first_heard_inside),
         cmocka_unit_test(test_gap_inside_and_ongoing),
         cmocka_unit_test(test_nested_and_evict),
+        cmocka_unit_test(test_slow_drifter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
