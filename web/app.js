@@ -22,6 +22,7 @@
   }
   async function api(path, params) {
     const r = await fetch(apiUrl(path, params), { headers: { Accept: 'application/json' } });
+    if (r.status === 401) throw new Error(token ? 'the server refused the token' : 'the server wants a token: open the page as /?token=…');
     if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
     return r.json();
   }

@@ -61,47 +61,57 @@ async function getJson(url) {
   return r.json();
 }
 
-// Start the server on the replay and wait until the replay is in: the vessel
-// count stops changing.
-async function startServer() {
+// Start the server (on the replay, the first time; again on the same ports
+// and store without it, for the reconnection) and wait until it is settled:
+// /api/stats says every replay is done and the queue empty, and the
+// picture's vessel count held still over two looks (the pipeline may still be
+// on its last block). Generous: ctest runs tests side by side.
+async function startServer(again) {
   for (const [k, what] of [['lookout', 'the lookout binary'], ['web', 'the built page'], ['data', 'the replay file']])
     if (!args[k] || !fs.existsSync(args[k])) throw new Error(`--${k}: ${what} not found (${args[k]})`);
-  const port = await freePort();
+  const port = again ? again.port : await freePort();
+  const udpPort = again ? again.udpPort : await freePort(); // a TCP port free now is almost surely free for UDP too
   const db = path.join(out, 'map-test.db');
-  for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
-  const udpPort = await freePort(); // a TCP port free now is almost surely free for UDP too
-  const argv = ['serve', '--replay', args.data, '--speed', '0', '--udp', `127.0.0.1:${udpPort}`,
+  if (!again) for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
+  const argv = ['serve', ...(again ? [] : ['--replay', args.data, '--speed', '0']), '--udp', `127.0.0.1:${udpPort}`,
     '--http', `127.0.0.1:${port}`, '--web', args.web, '--db', db];
-  const log = fs.openSync(path.join(out, 'map-test-server.log'), 'w');
+  const logFile = path.join(out, again ? 'map-test-server-2.log' : 'map-test-server.log');
+  const log = fs.openSync(logFile, 'w');
   const child = spawn(args.lookout, argv, { stdio: ['ignore', log, log] });
   let exited = null;
   child.on('exit', (code, sig) => { exited = `exit ${code} ${sig || ''}`; });
   const base = `http://127.0.0.1:${port}/`;
-  // In: /api/stats says the replay is done and the queue empty, and the
-  // picture's vessel count held still over two looks (the pipeline may still
-  // be on its last block). Generous: ctest runs tests side by side.
   let last = -1;
   const deadline = Date.now() + 240000;
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`lookout serve ended early (${exited}); see ${path.join(out, 'map-test-server.log')}`);
+    if (exited) throw new Error(`lookout serve ended early (${exited}); see ${logFile}`);
     try {
       const st = await getJson(`${base}api/stats`);
       const done = st.sources.every((x) => x.kind !== 'replay' || x.done) && st.queue.used_bytes === 0;
       const n = st.picture.vessels;
-      if (done && n > 0 && n === last) return { base, child, argv, udpPort };
+      if (done && n > 0 && n === last) return { base, child, argv, port, udpPort };
       last = done ? n : -1;
     } catch { /* not listening yet */ }
     await sleep(500);
   }
   child.kill('SIGTERM');
-  throw new Error('lookout serve did not finish the replay within 240 s');
+  throw new Error('lookout serve did not settle within 240 s');
+}
+
+async function stopServer(server) {
+  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
+  await new Promise((r) => {
+    const t = setTimeout(() => { server.child.kill('SIGKILL'); r(); }, 20000);
+    server.child.on('exit', () => { clearTimeout(t); r(); });
+    server.child.kill('SIGTERM');
+  });
 }
 
 async function main() {
   let server = null;
   let base = args.url;
   if (!base) {
-    server = await startServer();
+    server = await startServer(null);
     base = server.base;
     process.stdout.write(`# lookout ${server.argv.join(' ')}\n`);
   }
@@ -116,7 +126,8 @@ async function main() {
     const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
     const errors = [], outside = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    let restarting = false; // while the server is down, the stream's failed retries are expected
+    page.on('console', (m) => { if (m.type() === 'error' && !(restarting && /net::ERR_|EventSource/.test(m.text()))) errors.push(m.text()); });
     const origin = new URL(base).origin;
     page.on('request', (r) => { const u = r.url(); if (!u.startsWith(origin) && !u.startsWith('data:')) outside.push(u); });
 
@@ -252,14 +263,30 @@ async function main() {
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(out, 'map.png') });
 
+    // The stream goes with the server and comes back with it: stop it, start
+    // it again on the same ports and store (it resumes the picture from the
+    // store), and the page reconnects by itself and fetches the picture again.
+    if (server) {
+      restarting = true;
+      await stopServer(server);
+      await page.waitForFunction(() => document.body.dataset.stream !== 'connected', null, { timeout: 30000 }).catch(() => {});
+      check('the page shows the stream gone', (await page.getAttribute('body', 'data-stream')) !== 'connected', await page.textContent('#status-stream'));
+      server = await startServer(server);
+      const fc2 = await getJson(`${base}api/vessels.geojson`);
+      await page.waitForFunction(() => document.body.dataset.stream === 'connected', null, { timeout: 90000 }).catch(() => {});
+      check('the page reconnects to the restarted server', (await page.getAttribute('body', 'data-stream')) === 'connected', await page.textContent('#status'));
+      // Sent while the page was away: a reconnection fetches the picture again.
+      await page.waitForFunction((n) => window.lookout.state.vessels.size === n, fc2.features.length, { timeout: 30000 }).catch(() => {});
+      const n2 = await page.evaluate(() => window.lookout.state.vessels.size);
+      restarting = false;
+      check('after reconnecting the page holds the restarted server\'s vessels', n2 === fc2.features.length, `${n2} / ${fc2.features.length}`);
+    }
+
     check('no script errors', errors.length === 0, errors.slice(0, 5).join(' | '));
     check('nothing fetched from outside the server', outside.length === 0, outside.slice(0, 5).join(' '));
   } finally {
     await browser.close();
-    if (server) {
-      server.child.kill('SIGTERM');
-      await new Promise((r) => { const t = setTimeout(() => { server.child.kill('SIGKILL'); r(); }, 10000); server.child.on('exit', () => { clearTimeout(t); r(); }); });
-    }
+    await stopServer(server);
   }
 }
 
