@@ -9,6 +9,9 @@
  * object is written again into a scratch buffer and copied if it fits, so
  * that whether it fits depends only on its exact length. */
 #include <stdlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "format.h"
 #include "lookout/output.h"
@@ -67,9 +70,35 @@ static inline bool plain_text(const char *s, size_t n)
     return !(bad | needs_escape(w));
 }
 
+#ifdef __SSE2__
+/* Bytes of v that JSON must escape, as a movemask (signed compares: bytes
+ * from 0x80 up are negative, so "below 0x20" takes them too). */
+static inline int escape_mask(__m128i v)
+{
+    __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
+    bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    return _mm_movemask_epi8(bad);
+}
+#endif
+
 /* s as a JSON string, or NULL when it does not fit before end. */
 static char *put_text(char *p, const char *end, const char *s, size_t n)
 {
+#ifdef __SSE2__
+    /* 16-32 bytes (most enum texts, names): two overlapping blocks, tested and
+     * copied as they are. */
+    if (n >= 16 && n <= 32 && (size_t)(end - p) >= n + 2) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+        if (!(escape_mask(a) | escape_mask(b))) {
+            p[0] = '"';
+            _mm_storeu_si128((__m128i *)(void *)(p + 1), a);
+            _mm_storeu_si128((__m128i *)(void *)(p + 1 + n - 16), b);
+            p[n + 1] = '"';
+            return p + n + 2;
+        }
+    }
+#endif
     if ((size_t)(end - p) >= n + 2 && plain_text(s, n)) {
         *p++ = '"';
         memcpy(p, s, n);
@@ -90,6 +119,11 @@ static char *put_value(const jw *w, char *p, const lo_field *f, int64_t v)
     if (f->kind == LO_K_BOOL) {
         memcpy(p, v ? "true" : "false", 5);
         return p + (v ? 4 : 5);
+    }
+    if (f->kind == LO_K_TEXT || f->kind == LO_K_TEXT_REST || f->kind == LO_K_TEXT_TAIL) {
+        uint16_t n;
+        const char *text = lo_message_text(w->m, v, &n);
+        return put_text(p, w->end, text, n);
     }
     strbuf b = {.p = p, .cap = (size_t)(w->end - p)};
     lo_fmt_value(&b, w->m, f, v, w->scaled, FMT_JSON);
