@@ -64,6 +64,9 @@ static void serve_usage(FILE *out)
           "\n"
           "store and detectors:\n"
           "      --db PATH                  SQLite database (default lookout.db)\n"
+          "      --batch N                  rows per store transaction at most (default 50000)\n"
+          "      --commit-interval MS       commit the store this often (default 1000): a crash loses at\n"
+          "                                 most about this much; longer writes busy feeds faster\n"
           "      --data DIR                 land, ports and anchorages (default " LOOKOUT_DATA_DIR ")\n"
           "      --no-geo                   do not load land and ports (shore and port rules off)\n"
           "      --zones FILE               GeoJSON zones to watch (repeatable)\n"
@@ -134,7 +137,8 @@ typedef struct serve_opts {
     char http_host[256], http_port[16];
     bool no_geo, no_detect, quiet, exit_after_replay;
     size_t queue_bytes;
-    int64_t stream_interval_ms;
+    int64_t stream_interval_ms, commit_ms;
+    uint32_t batch_rows;
     uint32_t max_vessels;
     unsigned http_conns;
     int feeder_idle_s;
@@ -195,7 +199,7 @@ static int parse_args(serve_opts *o, int argc, char **argv)
     enum {
         OPT_UDP = 256, OPT_TCPC, OPT_TCPL, OPT_REPLAY, OPT_NAME, OPT_SPEED, OPT_RATE, OPT_HTTP, OPT_TOKEN, OPT_WEB,
         OPT_DB, OPT_DATA, OPT_NOGEO, OPT_ZONES, OPT_WATCH, OPT_DCONF, OPT_NODETECT, OPT_QUEUE, OPT_MAXV, OPT_IDLE,
-        OPT_SINT, OPT_CONNS, OPT_EXIT
+        OPT_SINT, OPT_CONNS, OPT_EXIT, OPT_COMMIT, OPT_BATCH
     };
     static const struct option opts[] = {
         {"udp", required_argument, NULL, OPT_UDP},
@@ -221,6 +225,8 @@ static int parse_args(serve_opts *o, int argc, char **argv)
         {"stream-interval", required_argument, NULL, OPT_SINT},
         {"http-conns", required_argument, NULL, OPT_CONNS},
         {"exit-after-replay", no_argument, NULL, OPT_EXIT},
+        {"commit-interval", required_argument, NULL, OPT_COMMIT},
+        {"batch", required_argument, NULL, OPT_BATCH},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -340,6 +346,20 @@ static int parse_args(serve_opts *o, int argc, char **argv)
             o->http_conns = (unsigned)v;
             break;
         case OPT_EXIT: o->exit_after_replay = true; break;
+        case OPT_COMMIT:
+            if (parse_double(optarg, 100, 60000, &v)) {
+                cli_error("serve: --commit-interval: 100-60000 ms");
+                return 2;
+            }
+            o->commit_ms = (int64_t)v;
+            break;
+        case OPT_BATCH:
+            if (parse_double(optarg, 1000, LO_STORE_MAX_BATCH, &v)) {
+                cli_error("serve: --batch: 1000-%d rows", LO_STORE_MAX_BATCH);
+                return 2;
+            }
+            o->batch_rows = (uint32_t)v;
+            break;
         case 'q': o->quiet = true; break;
         case 'h': serve_usage(stdout); return 1;
         default: serve_usage(stderr); return 2;
@@ -413,8 +433,9 @@ int cmd_serve(int argc, char **argv)
     lo_geo geo = {0};
     lo_watchlist *watch = NULL;
     lo_detect_config dcfg;
-    live_config lcfg = {.db = o->db, .stream_interval_ms = o->stream_interval_ms};
+    live_config lcfg = {.db = o->db, .stream_interval_ms = o->stream_interval_ms, .commit_interval_ms = o->commit_ms};
     lcfg.store.sync_writes = sysconf(_SC_NPROCESSORS_ONLN) < 2;
+    lcfg.store.batch_rows = o->batch_rows;
     lcfg.tracker.max_vessels = o->max_vessels;
     lcfg.tracker.hash_seed = (uint32_t)time(NULL) * 2654435761u ^ (uint32_t)getpid(); /* input may be hostile */
     lq *q = NULL;

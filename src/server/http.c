@@ -692,7 +692,11 @@ static void stats_json(srv_http *h, jbuf *b)
     kv_u(b, "positions_published", s->ls.positions_published);
     kv_u(b, "events_published", s->ls.events_published);
     kv_u(b, "seeded_vessels", s->ls.seeded_vessels);
-    jb_puts(b, "\"busy_s\":");
+    jb_puts(b, "\"detect_wait_s\":");
+    jb_fixed(b, (int64_t)(s->ls.detect_wait_s * 1000), 3);
+    jb_puts(b, ",\"commit_s\":");
+    jb_fixed(b, (int64_t)(s->ls.commit_s * 1000), 3);
+    jb_puts(b, ",\"busy_s\":");
     jb_fixed(b, (int64_t)(s->ls.busy_s * 1000), 3);
     jb_puts(b, "},\"tracker\":{");
     kv_u(b, "messages", t->messages);

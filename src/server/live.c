@@ -2,12 +2,14 @@
 #include "live.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "dthread.h"
 #include "lookout/message.h"
 #include "vjson.h"
 
@@ -30,7 +32,8 @@ struct live {
     lo_store *store;
     lo_tracker_callbacks store_cb;
     lo_tracker *tracker;
-    lo_detector *det;
+    dthread *det;             /* the detectors, in their own thread */
+    atomic_uint_fast64_t events_published; /* counted in the detector thread */
     conn conns[SRV_MAX_CONNS];
     lo_report_clock clock[SRV_MAX_SOURCES];
     lo_message msg;
@@ -51,6 +54,7 @@ struct live {
     double last_publish;
     char *evbuf, *evgeo;
     jbuf pos;                 /* position JSON for the stream */
+    double commit_every_s;
     bool store_failed;
     bool finished;
     int rc;
@@ -72,7 +76,7 @@ static void on_point(void *ctx, const lo_vessel *v, const lo_track_point *p)
     live *l = ctx;
     l->store_cb.on_point(l->store_cb.ctx, v, p);
     if (l->det)
-        lo_detect_on_point(l->det, v, p);
+        dthread_point(l->det, v, p);
     pic_vessel pv;
     bool w = watched(l, v);
     if (pic_set(l->pic, v, w, srv_now_ms(), l->cfg.stream_interval_ms)) {
@@ -92,7 +96,7 @@ static void on_identity(void *ctx, const lo_vessel *v, const lo_identity_change 
     live *l = ctx;
     l->store_cb.on_identity(l->store_cb.ctx, v, c);
     if (l->det)
-        lo_detect_on_identity(l->det, v, c);
+        dthread_identity(l->det, v, c);
 }
 
 static void on_vessel(void *ctx, const lo_vessel *v)
@@ -100,7 +104,7 @@ static void on_vessel(void *ctx, const lo_vessel *v)
     live *l = ctx;
     l->store_cb.on_vessel(l->store_cb.ctx, v);
     if (l->det)
-        lo_detect_on_vessel(l->det, v);
+        dthread_vessel(l->det, v);
     pic_set(l->pic, v, watched(l, v), 0, -1);
 }
 
@@ -110,11 +114,11 @@ static void on_evict(void *ctx, const lo_vessel *v)
     if (l->store_cb.on_evict)
         l->store_cb.on_evict(l->store_cb.ctx, v);
     if (l->det)
-        lo_detect_on_evict(l->det, v);
+        dthread_evict(l->det, v);
     pic_remove(l->pic, v->mmsi);
 }
 
-/* ---- detector -> picture, stream, store ---- */
+/* ---- detector -> picture, stream, store (in the detector thread) ---- */
 
 static void on_event(void *ctx, const lo_event *e)
 {
@@ -128,7 +132,7 @@ static void on_event(void *ctx, const lo_event *e)
         m.mmsi[m.nmmsi++] = e->vessels[i].mmsi;
     pic_event_put(l->pic, &m, l->evbuf, (size_t)jl, l->evgeo, (size_t)gl);
     sse_publish(l->sse, SSE_EVENT, l->evbuf, (size_t)jl);
-    l->st.events_published++;
+    atomic_fetch_add_explicit(&l->events_published, 1, memory_order_relaxed);
     /* the store: as lookout detect stores them */
     uint32_t mmsi[LO_EVENT_MAX_VESSELS];
     for (uint32_t i = 0; i < e->nvessels; i++)
@@ -149,7 +153,7 @@ static void on_event(void *ctx, const lo_event *e)
         .parameters = params,
         .evidence = l->evbuf,
     };
-    lo_store_event(l->store, &rec, NULL); /* errors show in lo_store_error */
+    dthread_queue_event(l->det, &rec); /* the pipeline thread writes it */
 }
 
 /* ---- stream -> decoder -> tracker ---- */
@@ -276,7 +280,8 @@ static void publish(live *l)
     pending_update(l);
     l->st.tracker = *lo_tracker_get_stats(l->tracker);
     if (l->det)
-        l->st.detect = *lo_detect_get_stats(l->det);
+        dthread_stats(l->det, &l->st.detect, &l->st.detect_wait_s);
+    l->st.events_published = atomic_load_explicit(&l->events_published, memory_order_relaxed);
     l->st.store = *lo_store_get_stats(l->store);
     pthread_mutex_lock(&l->mu);
     l->shared = l->st;
@@ -318,15 +323,21 @@ static void *live_main(void *arg)
             if (c)
                 feed_line(l, c, &r);
         }
+        if (l->det)
+            dthread_drain_events(l->det, l->store);
         double t1 = srv_mono_s();
         l->st.busy_s += t1 - t0;
-        if (t1 - last_commit >= 1.0) {
+        if (t1 - last_commit >= l->commit_every_s) {
             last_commit = t1;
             if (l->det && l->st.data_time_ms != LO_TIME_NONE)
-                lo_detect_advance(l->det, l->st.data_time_ms);
+                dthread_advance(l->det, l->st.data_time_ms);
+            double c0 = srv_mono_s();
             if (!l->store_failed && lo_store_commit(l->store))
                 check_store(l);
             check_store(l);
+            double c1 = srv_mono_s();
+            l->st.commit_s += c1 - c0;
+            l->st.busy_s += c1 - c0;
         }
         if (n == 0 || t1 - l->last_publish >= PUBLISH_EVERY_S)
             publish(l);
@@ -362,6 +373,7 @@ live *live_create(const live_config *cfg, srv_source *src, int nsrc, lq *q, pict
     l->pic = pic;
     l->sse = sse;
     l->st.nsrc = nsrc;
+    l->commit_every_s = cfg->commit_interval_ms > 0 ? (double)cfg->commit_interval_ms / 1000.0 : 1.0;
     l->st.data_time_ms = LO_TIME_NONE;
     for (int i = 0; i < nsrc; i++) {
         lo_report_clock_init(&l->clock[i], LO_TIME_NONE);
@@ -391,8 +403,7 @@ live *live_create(const live_config *cfg, srv_source *src, int nsrc, lq *q, pict
         l->st.data_time_ms = last;
     lo_store_callbacks(l->store, &l->store_cb);
     if (cfg->detect) {
-        lo_detect_callbacks dcb = {.ctx = l, .on_event = on_event};
-        l->det = lo_detect_create(cfg->detect, &cfg->env, &dcb);
+        l->det = dthread_create(cfg->detect, &cfg->env, on_event, l, 8192);
         if (!l->det) {
             snprintf(err, errlen, "cannot create the detectors (out of memory or a bad configuration)");
             goto fail;
@@ -430,8 +441,10 @@ int live_stop(live *l)
     for (uint16_t i = 0; i < SRV_MAX_CONNS; i++)
         end_conn(l, i);
     if (l->det && !l->finished) {
-        lo_detect_finish(l->det); /* open events stored as they stand */
+        dthread_finish(l->det); /* what was handed over, then open events as they stand */
         l->finished = true;
+        if (l->store)
+            dthread_drain_events(l->det, l->store);
     }
     int rc = 0;
     if (l->store) {
@@ -459,7 +472,7 @@ void live_destroy(live *l)
             lo_stream_destroy(l->conns[i].stream);
     lo_store_close(l->store);
     lo_tracker_destroy(l->tracker);
-    lo_detect_destroy(l->det);
+    dthread_destroy(l->det);
     free(l->evbuf);
     free(l->evgeo);
     jb_free(&l->pos);

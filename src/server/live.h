@@ -33,6 +33,7 @@ typedef struct live_config {
     const lo_detect_config *detect; /* NULL: detectors off */
     lo_detect_env env;
     int64_t stream_interval_ms;     /* a vessel's position goes to the live stream at most this often */
+    int64_t commit_interval_ms;     /* the store commits this often (default 1000) */
 } live_config;
 
 typedef struct live_src_stats {
@@ -52,6 +53,7 @@ typedef struct live_stats {
     lo_tracker_stats tracker;
     bool has_detect;
     lo_detect_stats detect;
+    double detect_wait_s;     /* pipeline time spent waiting for the detector thread */
     lo_store_stats store;
     char store_error[256];    /* "" while the store is fine */
     uint64_t tracker_errors;
@@ -59,7 +61,8 @@ typedef struct live_stats {
     uint64_t seeded_vessels;  /* read back from the store at start */
     int64_t data_time_ms;     /* the latest report time */
     uint32_t streams_open;
-    double busy_s;            /* time spent processing (not waiting) */
+    double busy_s;            /* time spent processing (not waiting for lines) */
+    double commit_s;          /* of which waiting for the store's commit (the disk) */
 } live_stats;
 
 typedef struct live live;

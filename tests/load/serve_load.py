@@ -50,7 +50,7 @@ ap.add_argument("--loris", type=int, default=20)
 ap.add_argument("--probes", type=int, default=0)
 ap.add_argument("--no-abuse", action="store_true", help="no garbage, loris or stalled clients (rate search)")
 ap.add_argument("--rss-check", action="store_true", help="fail when RSS grows over the second half")
-ap.add_argument("--extra", nargs="*", default=[], help="more lookout serve options")
+ap.add_argument("--no-detect", action="store_true", help="run the service without detectors")
 a = ap.parse_args()
 
 failures = []
@@ -70,7 +70,8 @@ for suffix in ("", "-wal", "-shm"):
 err_path = os.path.join(a.work, "serve.stderr")
 errf = open(err_path, "w")
 srv = subprocess.Popen([a.lookout, "serve", "--udp", "0", "--name", "load", "--tcp-listen", "0", "--http", "0",
-                        "--db", db, "--no-geo", "--feeder-idle", "5", "--http-conns", "512", *a.extra],
+                        "--db", db, "--no-geo", "--feeder-idle", "5", "--http-conns", "512",
+                        *(["--no-detect"] if a.no_detect else [])],
                        stdout=subprocess.DEVNULL, stderr=errf)
 errf.close()
 
