@@ -24,9 +24,15 @@ $lookout detect --table --stats \
     --zones data/zones/hormuz-watch.geojson \
     --watchlist data/watchlist/ofac_sdn_vessels_2024-05-03.csv \
     --json out/demo.alerts.jsonl --geojson out/demo.alerts.geojson --db out/demo.db \
-    out/demo.nmea
+    out/demo.nmea > out/demo.alerts.txt
+# The table, most severe first: the scripted events, then what the real
+# traffic itself shows (bad MMSIs and IMO numbers, position outliers, ...).
+head -n 41 out/demo.alerts.txt | cut -c1-200
+echo "   ... (the whole table: out/demo.alerts.txt)"
+tail -n 3 out/demo.alerts.txt
 echo
-echo "   alerts: out/demo.alerts.jsonl (JSON lines), out/demo.alerts.geojson (GeoJSON), out/demo.db (SQLite)"
+echo "   alerts: out/demo.alerts.txt (table), out/demo.alerts.jsonl (JSON lines),"
+echo "           out/demo.alerts.geojson (GeoJSON), out/demo.db (SQLite: vessels, tracks, events)"
 echo
 echo "== the alerts against the scenario's ground truth (tests/detect/compare_truth.py)"
 python3 tests/detect/compare_truth.py out/demo.truth.jsonl out/demo.alerts.jsonl

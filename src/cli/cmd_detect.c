@@ -217,9 +217,27 @@ static void on_event(void *ctx, const lo_event *e)
     }
 }
 
+/* Behaviour before data quality: a ship going dark or meeting another at sea
+ * comes before a badly configured transponder of the same severity. */
+static int family_rank(lo_event_type t)
+{
+    static const char *const order[] = {"dark", "meeting", "zone", "watchlist", "spoofing", "identity"};
+    const char *f = lo_event_type_family(t);
+    for (int i = 0; i < (int)(sizeof order / sizeof order[0]); i++)
+        if (!strcmp(f, order[i]))
+            return i;
+    return 99;
+}
+
+/* Most severe first, then by kind, then by time: what to act on leads the table. */
 static int row_cmp(const void *a, const void *b)
 {
     const table_row *x = a, *y = b;
+    if (x->severity != y->severity)
+        return x->severity > y->severity ? -1 : 1;
+    int fx = family_rank(x->type), fy = family_rank(y->type);
+    if (fx != fy)
+        return fx < fy ? -1 : 1;
     if (x->start_ms != y->start_ms)
         return x->start_ms < y->start_ms ? -1 : 1;
     if (x->type != y->type)
