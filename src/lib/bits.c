@@ -27,33 +27,35 @@ const char lo_armour_char[64] = "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdef
 const char lo_sixbit_ascii[64] = "@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_ !\"#$%&'()*+,-./0123456789:;<=>?";
 
 #ifdef __SSE2__
-/* 48 bits (two 24-bit lanes of a 64-bit word, first in the low lane) as 6 bytes. */
-static inline void put48(uint8_t *out, uint64_t lanes)
-{
-    uint64_t v = (((lanes & 0xFFFFFF) << 24) | (lanes >> 32)) << 16;
-    v = __builtin_bswap64(v);
-    memcpy(out, &v, 6);
-}
-
 /* 16 armour characters -> 12 bytes; false when one is outside the armour.
- * SSE2 only (every x86-64): compares for the two valid ranges, subtracts,
- * then pairs and quads of 6-bit values joined by shifts and pmaddwd. */
+ * SSE2 only (every x86-64): saturating subtracts test the two valid ranges,
+ * then pairs and quads of 6-bit values are joined by shifts and pmaddwd, and
+ * the four 24-bit results put in byte order and packed by shifts. */
 static inline bool armour16(const char *s, uint8_t *out)
 {
-    __m128i c = _mm_loadu_si128((const __m128i *)(const void *)s);
-    /* Signed compares: bytes from 0x80 up are negative and fail the first. */
-    __m128i low = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8(0x2F)), _mm_cmplt_epi8(c, _mm_set1_epi8(0x58)));
-    __m128i high = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8(0x5F)), _mm_cmplt_epi8(c, _mm_set1_epi8(0x78)));
+    const __m128i zero = _mm_setzero_si128();
+    __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)s), _mm_set1_epi8(0x30));
+    /* valid: v <= 0x27 ('0'-'W') or v - 0x30 <= 0x17 ('`'-'w'), unsigned */
+    __m128i low = _mm_cmpeq_epi8(_mm_subs_epu8(v, _mm_set1_epi8(0x27)), zero);
+    __m128i high = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8(0x30)), _mm_set1_epi8(0x17)), zero);
     if (_mm_movemask_epi8(_mm_or_si128(low, high)) != 0xFFFF)
         return false;
-    /* '0'-'W' -> 0-39, '`'-'w' -> 40-63 */
-    __m128i v = _mm_sub_epi8(_mm_sub_epi8(c, _mm_set1_epi8(0x30)), _mm_and_si128(high, _mm_set1_epi8(8)));
+    v = _mm_sub_epi8(v, _mm_and_si128(high, _mm_set1_epi8(8))); /* '`'-'w' -> 40-63 */
     /* 16-bit lanes (first character in the low byte) -> 12 bits, first highest */
     v = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xFF)), 6), _mm_srli_epi16(v, 8));
     /* 32-bit lanes -> 24 bits: low lane * 4096 + high lane */
     v = _mm_madd_epi16(v, _mm_set1_epi32(0x00011000));
-    put48(out, (uint64_t)_mm_cvtsi128_si64(v));
-    put48(out + 6, (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v)));
+    /* each lane b0 << 16 | b1 << 8 | b2 -> bytes b0 b1 b2 in memory order */
+    v = _mm_or_si128(_mm_or_si128(_mm_srli_epi32(v, 16), _mm_and_si128(v, _mm_set1_epi32(0xFF00))),
+                     _mm_slli_epi32(_mm_and_si128(v, _mm_set1_epi32(0xFF)), 16));
+    /* two lanes -> six bytes in each 64-bit half */
+    v = _mm_or_si128(_mm_and_si128(v, _mm_set1_epi64x(0xFFFFFF)),
+                     _mm_and_si128(_mm_srli_epi64(v, 8), _mm_set1_epi64x(0xFFFFFF000000)));
+    _mm_storel_epi64((__m128i *)(void *)out, v); /* bytes 6, 7 are rewritten next */
+    uint32_t mid = (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(v, 8));
+    uint16_t tail = (uint16_t)_mm_extract_epi16(v, 6);
+    memcpy(out + 6, &mid, 4);
+    memcpy(out + 10, &tail, 2);
     return true;
 }
 #endif
