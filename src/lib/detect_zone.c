@@ -214,7 +214,7 @@ static uint32_t free_radius(lo_detector *d, const det_point *q)
     return r > 200000.0 ? 200000u : (uint32_t)r; /* the fast distance is good to a few hundred km */
 }
 
-static void look_up(lo_detector *d, dvessel *dv, const det_point *q)
+static void look_up(lo_detector *d, dvessel *dv, const det_point *q, bool jumped)
 {
     det_zone_global *g = &d->zone;
     det_zone_vessel *z = &dv->zone;
@@ -228,7 +228,7 @@ static void look_up(lo_detector *d, dvessel *dv, const det_point *q)
      * free_m of the last look-up), may already be on the new side: each
      * crossing checks it (one GEOS test at most per crossing), so that entry
      * and exit are at most one report late even for a slow drifter. */
-    bool prev_between = dv->has_prev && z->looked && dv->prev.t > z->look.t;
+    bool prev_between = !jumped && dv->has_prev && z->looked && dv->prev.t > z->look.t;
     det_point look = z->look;
     z->looked = 1;
     z->look = *q;
@@ -271,7 +271,7 @@ static void look_up(lo_detector *d, dvessel *dv, const det_point *q)
             lo_zones_contains(d->env.zones, id, lo_udeg(dv->prev.lat), lo_udeg(dv->prev.lon)) == 1) {
             s->in = dv->prev; /* in already at the report before */
             s->out = look;
-        } else if (dv->has_prev) {
+        } else if (dv->has_prev && !jumped) {
             s->out = dv->prev;
         } else {
             s->flags |= DET_ZS_NO_ENTRY;
@@ -322,14 +322,32 @@ void det_zone_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_tr
         return;
     det_zone_vessel *z = &dv->zone;
     det_point q = det_point_of(p);
-    bool look = !z->looked || z->look.segment != q.segment;
+    /* A jump no ship can make (a new track segment, faster than the spoofing
+     * detector's jump speed): two ships sending one MMSI, or a spoofed
+     * position. Crossings between the two places are not entries or exits;
+     * the zones are taken afresh, as for a vessel first heard there. */
+    bool jumped = false;
+    if (z->looked && dv->has_prev && q.segment != dv->prev.segment) {
+        double h = (double)(q.t - dv->prev.t) / 3600000.0;
+        double nm = det_dist_m(dv->prev.lat, dv->prev.lon, q.lat, q.lon) / 1852.0;
+        double kn = d->cfg.jump_min_kn > 0 ? d->cfg.jump_min_kn : 40.0;
+        jumped = h <= 0 || nm / h > kn;
+    }
+    if (jumped) {
+        d->zone.jumps++;
+        for (uint32_t i = 0; i < z->n; i++)
+            if (z->slot[i].flags & DET_ZS_DWELL)
+                raise_dwell(d, dv, &z->slot[i], &dv->prev, LO_EVENT_CLOSED, "last before a jump");
+        z->n = 0;
+    }
+    bool look = jumped || !z->looked || z->look.segment != q.segment;
     if (!look) {
         double m = det_dist_m(z->look.lat, z->look.lon, q.lat, q.lon);
         look = m > (double)z->free_m ||
                (z->free_m <= DET_ZONE_MOVE_M && m > DET_ZONE_SLOW_M && q.t - z->look.t >= DET_ZONE_SLOW_MS);
     }
     if (look)
-        look_up(d, dv, &q);
+        look_up(d, dv, &q, jumped);
     else
         d->zone.skipped++;
     for (uint32_t i = 0; i < z->n; i++) {

@@ -59,6 +59,7 @@ typedef struct det_zone_global {
     lo_zone_rule def;
     uint64_t lookups, skipped;  /* look-ups done; positions that kept their zones */
     uint64_t overflow;    /* zones a vessel entered while all its slots were full */
+    uint64_t jumps;       /* position jumps that reset a vessel's zones */
     uint64_t box_scans;   /* safe-radius computations (outside every zone) */
 } det_zone_global;
 

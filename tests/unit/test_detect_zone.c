@@ -113,6 +113,8 @@ static void vessel_init(lo_vessel *v, uint32_t mmsi, uint8_t ship_type)
     snprintf(v->id.name, sizeof v->id.name, "TEST %u", mmsi % 1000);
 }
 
+static uint32_t g_segment = 1;
+
 static void point(lo_detector *d, lo_vessel *v, int64_t t, double lat, double lon)
 {
     lo_track_point p;
@@ -126,7 +128,7 @@ static void point(lo_detector *d, lo_vessel *v, int64_t t, double lat, double lo
     p.heading = 90;
     p.type = 1;
     p.status = 0;
-    p.segment = 1;
+    p.segment = g_segment;
     bool first = v->reports == 0;
     v->last = p;
     v->has_position = true;
@@ -341,6 +343,29 @@ static void test_slow_drifter(void **state)
     teardown(f);
 }
 
+/* One MMSI sent by two ships, one inside NW_BOX and one 300 km away (the
+ * tracker opens a segment at each jump): no exits and entries between them. */
+static void test_jumps_are_not_crossings(void **state)
+{
+    (void)state;
+    fixture *f = setup(NULL, 0);
+    lo_vessel v;
+    vessel_init(&v, 273000000, 0);
+    cross(f->d, &v, 50, 70); /* a real entry at minute 60 */
+    assert_int_equal(f->cap.n, 1);
+    for (int i = 71; i < 100; i++) {
+        g_segment++;
+        if (i % 2)
+            point(f->d, &v, T0 + (int64_t)i * MIN, 41.5, 29.5);  /* off the Bosporus */
+        else
+            point(f->d, &v, T0 + (int64_t)i * MIN, 43.95, 31.8); /* inside the box */
+    }
+    assert_int_equal(f->cap.n, 1);
+    assert_int_equal(f->d->zone.jumps, 29);
+    g_segment = 1;
+    teardown(f);
+}
+
 /* Two zones at once (a box inside a box) and a jump between segments. */
 static void test_nested_and_evict(void **state)
 {
@@ -394,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_gap_inside_and_ongoing),
         cmocka_unit_test(test_nested_and_evict),
         cmocka_unit_test(test_slow_drifter),
+        cmocka_unit_test(test_jumps_are_not_crossings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
