@@ -493,7 +493,7 @@
         api(`api/vessels/${mmsi}/track.geojson`).catch((err) => { console.warn(err); return null; }),
       ]);
     } catch (err) {
-      console.error(err);
+      console.warn(err); // shown on the card
       if (seq === cardSeq) renderVesselCard(known || { mmsi }, null, String(err.message || err));
       return;
     }
@@ -716,6 +716,29 @@
     set('course', fmtNum(v.course, '°'));
     set('heading', v.heading == null ? '—' : `${v.heading}°`);
   }
+
+  // ---- search --------------------------------------------------------------------------
+  // MMSI or IMO exactly, else the first name or call sign that starts with
+  // the text, else the first that holds it.
+  const searchBox = document.getElementById('search-box');
+  document.getElementById('search').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const q = searchBox.value.trim().toUpperCase();
+    if (!q) return;
+    let found = null, partial = null;
+    const n = /^\d+$/.test(q) ? Number(q) : null;
+    if (n != null && state.vessels.has(n)) found = state.vessels.get(n);
+    if (!found) for (const v of state.vessels.values()) {
+      if (n != null && v.imo === n) { found = v; break; }
+      const name = (v.name || '').toUpperCase(), cs = (v.callsign || '').toUpperCase();
+      if (name.startsWith(q) || cs === q) { found = v; break; }
+      if (!partial && name.includes(q)) partial = v;
+    }
+    found = found || partial;
+    searchBox.classList.toggle('miss', !found);
+    if (found) selectVessel(found.mmsi, { fit: true });
+  });
+  searchBox.addEventListener('input', () => searchBox.classList.remove('miss'));
 
   // ---- start -------------------------------------------------------------------------
 

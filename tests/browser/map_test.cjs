@@ -228,6 +228,18 @@ async function main() {
     check('its track is drawn', drawnPoints > 1 && drawnPoints === apiPoints, `${drawnPoints} points drawn, ${apiPoints} from the API`);
     await page.screenshot({ path: path.join(out, 'map-vessel.png') });
 
+    // The search box: a call sign finds its vessel.
+    // (a nine-digit MMSI: /api/vessels/{mmsi} refuses 0, which the picture may list)
+    const other = named.find((f) => f.properties.callsign && f.properties.mmsi !== mmsi && f.properties.mmsi >= 100000000 &&
+      named.filter((g) => g.properties.callsign === f.properties.callsign).length === 1);
+    if (other) {
+      await page.fill('#search-box', other.properties.callsign);
+      await page.press('#search-box', 'Enter');
+      await page.waitForFunction((m) => document.querySelector('#card').dataset.mmsi === String(m), other.properties.mmsi, { timeout: 30000 }).catch(() => {});
+      check('the search box finds a vessel by call sign', (await page.textContent('#card [data-field="mmsi"]')) === String(other.properties.mmsi),
+        `${other.properties.callsign} -> ${await page.textContent('#card [data-field="mmsi"]')} (API ${other.properties.mmsi})`);
+    }
+
     // The event list: one entry per event (up to what the page lists), newest first.
     const evsNow = await getJson(`${base}api/events?limit=1000`);
     if (evsNow.events.length !== evs.events.length)
