@@ -280,7 +280,8 @@ static void queue_payload(void *ctx, const lo_payload *p)
     r->line = p->meta.line;
     r->raw_len = (uint32_t)raw_len;
     char *body = (char *)(r + 1);
-    memcpy(body, &p->meta, meta);
+    if (meta)
+        memcpy(body, &p->meta, sizeof(lo_meta));
     memcpy(body + meta, p->bits, nbytes);
     if (raw_len) /* only for --rejects */
         memcpy(body + meta + nbytes, p->raw, raw_len);
