@@ -78,9 +78,8 @@ static void on_point(void *ctx, const lo_vessel *v, const lo_track_point *p)
     if (l->det)
         dthread_point(l->det, v, p);
     pic_vessel pv;
-    bool w = watched(l, v);
-    if (pic_set(l->pic, v, w, srv_now_ms(), l->cfg.stream_interval_ms)) {
-        pic_fill(&pv, v, w);
+    /* the watch-list match changes with identity only: on_vessel sets it */
+    if (pic_set(l->pic, v, -1, srv_now_ms(), l->cfg.stream_interval_ms, &pv)) {
         l->pos.len = 0;
         vj_vessel(&l->pos, &pv);
         if (!l->pos.overflow) {
@@ -105,7 +104,7 @@ static void on_vessel(void *ctx, const lo_vessel *v)
     l->store_cb.on_vessel(l->store_cb.ctx, v);
     if (l->det)
         dthread_vessel(l->det, v);
-    pic_set(l->pic, v, watched(l, v), 0, -1);
+    pic_set(l->pic, v, watched(l, v), 0, -1, NULL);
 }
 
 static void on_evict(void *ctx, const lo_vessel *v)
@@ -353,7 +352,7 @@ static void *live_main(void *arg)
 static int seed(void *ctx, const lo_vessel *v)
 {
     live *l = ctx;
-    pic_set(l->pic, v, watched(l, v), 0, -1);
+    pic_set(l->pic, v, watched(l, v), 0, -1, NULL);
     l->st.seeded_vessels++;
     return 0;
 }

@@ -134,7 +134,8 @@ void pic_fill(pic_vessel *d, const lo_vessel *v, bool watch)
     }
 }
 
-bool pic_set(picture *p, const lo_vessel *v, bool watch, int64_t now_ms, int64_t stream_interval_ms)
+bool pic_set(picture *p, const lo_vessel *v, int watch, int64_t now_ms, int64_t stream_interval_ms,
+             pic_vessel *out)
 {
     bool stream = false;
     pthread_mutex_lock(&p->mu);
@@ -161,11 +162,13 @@ bool pic_set(picture *p, const lo_vessel *v, bool watch, int64_t now_ms, int64_t
         }
     }
     if (d) {
-        pic_fill(d, v, watch);
+        pic_fill(d, v, watch < 0 ? d->watch : watch != 0);
         if (stream_interval_ms >= 0 && d->has_pos &&
             (d->streamed_ms == INT64_MIN || now_ms - d->streamed_ms >= stream_interval_ms)) {
             d->streamed_ms = now_ms;
             stream = true;
+            if (out)
+                *out = *d;
         }
     } else {
         p->refused++;

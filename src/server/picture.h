@@ -45,10 +45,12 @@ picture *pic_create(uint32_t max_vessels);
 void pic_destroy(picture *p);
 
 /* The vessel's state now (from the tracker, or from the store at start).
- * watch: it matches the watch list. When stream_interval_ms >= 0, returns
- * true when its position should go to the live stream (none sent for it in
- * that long, by the wall clock now_ms) and marks it sent. */
-bool pic_set(picture *p, const lo_vessel *v, bool watch, int64_t now_ms, int64_t stream_interval_ms);
+ * watch: 1 / 0 it matches the watch list or not, -1 as it was (new: 0).
+ * When stream_interval_ms >= 0, returns true when its position should go to
+ * the live stream (none sent for it in that long, by the wall clock now_ms),
+ * marks it sent and copies the record into *out (may be NULL). */
+bool pic_set(picture *p, const lo_vessel *v, int watch, int64_t now_ms, int64_t stream_interval_ms,
+             pic_vessel *out);
 void pic_remove(picture *p, uint32_t mmsi);
 uint32_t pic_count(picture *p);
 uint64_t pic_refused(picture *p); /* vessels not added: table full */

@@ -41,7 +41,8 @@ sse_hub *sse_create(size_t ring_bytes, uint32_t max_clients)
         free(h);
         return NULL;
     }
-    memset(h->ring, 0, h->size); /* reserved at start (see queue.c) */
+    for (size_t i = 0; i < h->size; i += 4096) /* reserved at start (see queue.c) */
+        ((volatile char *)h->ring)[i] = 0;
     h->max_clients = max_clients;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);

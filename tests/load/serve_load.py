@@ -267,6 +267,9 @@ while sender.poll() is None:
     rss.append((time.time() - t0, rss_kb()))
     time.sleep(max(0, 1 - (time.perf_counter() - t)))
 sent = json.loads(sender.stdout.read())
+# what the pipeline has not caught up with when the sender stops: a rate it
+# keeps up with leaves (almost) nothing queued
+backlog = get("/api/stats")["sources"][0]["queued"]
 
 # drain
 deadline = time.time() + 120
@@ -318,13 +321,15 @@ def pct(xs, p):
 
 
 summary = {
+    "loadavg_1m_at_end": float(open("/proc/loadavg").read().split()[0]), "cpus": os.cpu_count(),
     "rate_asked": a.rate, "duration_s": a.duration, "sent": sent["sent"], "send_rate": sent["rate"],
-    "received": u["received"], "kernel_dropped": kd, "queue_dropped": u["dropped"], "decoded": u["decoded"],
+    "received": u["received"], "kernel_dropped": kd, "backlog_at_end": backlog, "queue_dropped": u["dropped"], "decoded": u["decoded"],
     "rejected": u["rejected"], "messages": u["messages"], "vessels": st["picture"]["vessels"],
     "sse_readers": len(readers), "sse_stalled": len(stalled), "sse_bytes_read": sse_bytes[0],
     "sse_closed_by_server": sse_closed[0], "stream": st["stream"], "queue_peak_bytes": st["queue"]["peak_bytes"],
     "rss_kb_first": rss[0][1] if rss else None, "rss_kb_half": half[0] if half else None,
-    "rss_kb_max": max(k for _, k in rss) if rss else None, "rss_growth_second_half_pct": round(growth * 100, 1),
+    "rss_kb_max": max(k for _, k in rss) if rss else None,
+    "rss_mb_every_10s": [round(k / 1024) for t, k in rss[::10]], "rss_growth_second_half_pct": round(growth * 100, 1),
     "stats_ms_p50": pct(stats_ms, 50), "stats_ms_max": round(max(stats_ms), 1) if stats_ms else None,
     "probes": a.probes, "position_ms_p50": pct(lat_pos, 50), "position_ms_p99": pct(lat_pos, 99),
     "positions_seen": len(lat_pos), "event_ms_p50": pct(lat_ev, 50), "event_ms_p99": pct(lat_ev, 99),
