@@ -269,6 +269,7 @@ async function main() {
 
     // The README's picture: the clicked ship's card among its neighbours.
     await page.click('#card-close');
+    await page.fill('#search-box', '');
     await page.evaluate(([m, lat, lon]) => { window.lookout.selectVessel(m); window.lookout.map.setView([lat, lon], 9, { animate: false }); },
       [mmsi, target.geometry.coordinates[1], target.geometry.coordinates[0]]);
     await page.waitForFunction(() => window.lookout.trackLayer.getLayers().length > 0 && document.querySelector('#card h4'), null, { timeout: 30000 }).catch(() => {});
