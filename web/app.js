@@ -122,7 +122,7 @@
   };
 
   function putVessel(v) {
-    if (v == null || v.mmsi == null) return;
+    if (v == null || v.mmsi == null) return v;
     const old = state.vessels.get(v.mmsi);
     const nv = old ? Object.assign(old, v) : v;
     nv._cls = drawClass(nv);
@@ -744,7 +744,11 @@
 
   async function snapshot() {
     const [fc, ev] = await Promise.all([api('api/vessels.geojson'), api('api/events', { limit: 1000 })]);
-    for (const f of fc.features || []) putVessel(fromFeature(f));
+    const seen = new Set();
+    for (const f of fc.features || []) seen.add(putVessel(fromFeature(f)).mmsi);
+    // After a reconnection: the server may have dropped vessels meanwhile (its
+    // cap evicts the longest silent); the picture is the server's.
+    for (const m of Array.from(state.vessels.keys())) if (!seen.has(m) && !fc.truncated) state.vessels.delete(m);
     for (const e of (ev && ev.events) || []) putEvent(e);
     vessels.redraw();
     renderEvents();
