@@ -515,7 +515,11 @@ void det_identity_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const l
 {
     if (d->ident.pending.mmsi)
         flush_change(d);
-    if (!dv->ident.mmsi_checked && vessel_msg(p->type))
+    /* The MMSI is checked when the vessel is first heard (the static hook);
+     * a station first heard by other messages (a base station's type 4) is
+     * checked at its first few positions. v is the tracker's record, hot in
+     * the cache: most positions never touch dv->ident. */
+    if (v->reports <= 4 && !dv->ident.mmsi_checked && vessel_msg(p->type))
         check_mmsi(d, dv, v, p->type, p->time_ms);
 }
 
@@ -528,8 +532,13 @@ void det_identity_static(lo_detector *d, dvessel *dv, const lo_vessel *v)
 {
     if (d->ident.pending.mmsi)
         flush_change(d);
-    if (!dv->ident.mmsi_checked && (v->types_seen & ((1u << 5) | (1u << 24))))
-        check_mmsi(d, dv, v, (v->types_seen & (1u << 5)) ? 5 : 24, v->last_seen_ms);
+    static const uint8_t order[] = {1, 2, 3, 18, 19, 27, 5, 24};
+    if (!dv->ident.mmsi_checked)
+        for (size_t i = 0; i < sizeof order; i++)
+            if (v->types_seen & (1u << order[i])) {
+                check_mmsi(d, dv, v, order[i], v->last_seen_ms);
+                break;
+            }
 }
 
 void det_identity_evict(lo_detector *d, dvessel *dv)

@@ -681,6 +681,8 @@ static void match_vessel(lo_detector *d, dvessel *dv, const lo_vessel *v)
         if (v->has_position) {
             raise(d, dv, v, k, t);
         } else {
+            if (!s->pending)
+                d->watch.npending++;
             s->pending |= (uint8_t)(1u << k);
             if (!s->matched_ms)
                 s->matched_ms = t;
@@ -702,13 +704,15 @@ static void flush_pending(lo_detector *d, dvessel *dv, const lo_vessel *v)
     for (uint32_t k = 0; k < s->n; k++)
         if (s->pending & (1u << k))
             raise(d, dv, v, k, s->matched_ms);
+    if (s->pending)
+        d->watch.npending--;
     s->pending = 0;
 }
 
 void det_watch_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_track_point *p)
 {
     (void)p;
-    if (dv->watch.pending)
+    if (d->watch.npending && dv->watch.pending) /* the global count first: no miss on dv per position */
         flush_pending(d, dv, v);
 }
 

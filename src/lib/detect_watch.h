@@ -27,6 +27,7 @@ typedef struct det_watch_vessel {
 typedef struct det_watch_global {
     uint64_t matches;   /* match look-ups done */
     uint64_t dropped;   /* matches beyond the per-vessel cap */
+    uint32_t npending;  /* vessels with events waiting for their first position */
 } det_watch_global;
 
 /* Every entry an identity matches (strongest first, then entry order): up to

@@ -66,6 +66,22 @@ static int refresh_masks(lo_detector *d, uint32_t nz)
                 m[id] |= 1u << r;
     }
     g->nzones = nz;
+    uint32_t nb = 0;
+    for (uint32_t id = 0; id < nz; id++)
+        nb += m[id] != 0;
+    det_zone_box *b = realloc(g->boxes, (size_t)(nb ? nb : 1) * sizeof *b);
+    if (!b)
+        return LO_E_NOMEM;
+    g->boxes = b;
+    g->nboxes = 0;
+    for (uint32_t id = 0; id < nz; id++) {
+        const lo_zone *z = lo_zones_get(d->env.zones, id);
+        if (!m[id] || !z)
+            continue;
+        double far = fmax(fabs(z->min_lat), fabs(z->max_lat));
+        b[g->nboxes++] = (det_zone_box){z->min_lat, z->max_lat, z->min_lon, z->max_lon,
+                                        cos(fmin(far, 89.9) * (M_PI / 180.0))};
+    }
     return 0;
 }
 
@@ -177,38 +193,34 @@ static void activate(lo_detector *d, dvessel *dv, det_zone_slot *s)
 
 /* Metres from the point to the nearest bounding box of a zone some rule
  * names, less 10 % and 100 m (the fast distance formula is approximate);
- * DET_ZONE_MOVE_M when it is in one of the boxes or there are too many zones. */
+ * DET_ZONE_MOVE_M when it is in one of the boxes or there are too many zones.
+ * East-west degrees are shortened by the cosine of the latitude nearest the
+ * pole among the point and the box, so the distance is never overstated. */
 static uint32_t free_radius(lo_detector *d, const det_point *q)
 {
     det_zone_global *g = &d->zone;
-    if (g->nzones > DET_ZONE_BOX_SCAN_MAX)
+    if (g->nboxes > DET_ZONE_BOX_SCAN_MAX)
         return (uint32_t)DET_ZONE_MOVE_M;
     g->box_scans++;
     double lat = lo_udeg(q->lat), lon = lo_udeg(q->lon);
-    double best = INFINITY;
-    for (uint32_t id = 0; id < g->nzones; id++) {
-        if (!g->rule_mask[id])
-            continue;
-        const lo_zone *z = lo_zones_get(d->env.zones, id);
-        double dlat = lat < z->min_lat ? z->min_lat - lat : lat > z->max_lat ? lat - z->max_lat : 0;
+    double cos_pt = cos(fmin(fabs(lat), 89.9) * (M_PI / 180.0));
+    double best = INFINITY; /* squared degrees */
+    for (uint32_t i = 0; i < g->nboxes; i++) {
+        const det_zone_box *b = &g->boxes[i];
+        double dlat = lat < b->min_lat ? b->min_lat - lat : lat > b->max_lat ? lat - b->max_lat : 0;
         double dlon = INFINITY;
         for (int w = -1; w <= 1; w++) { /* boxes may run past 180: try the point shifted */
             double x = lon + 360.0 * w;
-            double dx = x < z->min_lon ? z->min_lon - x : x > z->max_lon ? x - z->max_lon : 0;
+            double dx = x < b->min_lon ? b->min_lon - x : x > b->max_lon ? x - b->max_lon : 0;
             if (dx < dlon)
                 dlon = dx;
         }
-        /* The cosine of the latitude nearest the pole over the box's span
-         * makes the east-west degrees no longer than they are. */
-        double far = fabs(lat) > fabs(z->max_lat) ? fabs(lat) : fabs(z->max_lat);
-        if (fabs(z->min_lat) > far)
-            far = fabs(z->min_lat);
-        double kx = cos(fmin(far, 89.9) * (M_PI / 180.0));
-        double m = 111195.0 * sqrt(dlat * dlat + dlon * kx * dlon * kx);
-        if (m < best)
-            best = m;
+        double kx = cos_pt < b->cos_far ? cos_pt : b->cos_far;
+        double dd = dlat * dlat + dlon * kx * dlon * kx;
+        if (dd < best)
+            best = dd;
     }
-    double r = best * 0.9 - 100.0;
+    double r = 111195.0 * sqrt(best) * 0.9 - 100.0;
     if (!(r > DET_ZONE_MOVE_M))
         return (uint32_t)DET_ZONE_MOVE_M;
     return r > 200000.0 ? 200000u : (uint32_t)r; /* the fast distance is good to a few hundred km */
@@ -306,7 +318,9 @@ int det_zone_init(lo_detector *d)
 void det_zone_free(lo_detector *d)
 {
     free(d->zone.rule_mask);
+    free(d->zone.boxes);
     d->zone.rule_mask = NULL;
+    d->zone.boxes = NULL;
 }
 
 void det_zone_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_track_point *p)

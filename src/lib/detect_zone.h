@@ -51,9 +51,17 @@ typedef struct det_zone_vessel {
     det_zone_slot slot[DET_ZONE_PER_VESSEL];
 } det_zone_vessel;
 
+/* A zone's bounding box for the free radius (zones some rule names). */
+typedef struct det_zone_box {
+    double min_lat, max_lat, min_lon, max_lon;
+    double cos_far;       /* cosine of the box's latitude furthest from the equator */
+} det_zone_box;
+
 typedef struct det_zone_global {
     uint32_t nzones;      /* zones known to rule_mask */
     uint32_t *rule_mask;  /* per zone: bit r set when rule r's pattern matches its name */
+    det_zone_box *boxes;  /* of the zones with a rule */
+    uint32_t nboxes;
     uint32_t nrules;
     lo_zone_rule *rules;  /* the config's, or the default "*" rule */
     lo_zone_rule def;
