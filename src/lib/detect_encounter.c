@@ -11,12 +11,17 @@
  * encounters, with the same speed and port rules here.
  *
  * Cost grows with positions, not with the square of the ships. Only ships
- * slow enough to meet take part: a position faster than twice the median
- * speed limit (4 kn) takes its ship out of the grid and costs nothing more.
- * A slow position is compared with the latest positions of the ships in the
- * grid cells around it (cells twice the search radius high, so at most 2 x 2
- * cells; a hash of cells, so memory grows with the ships in it), those no
- * older than pair_max_age_min, dead-reckoned to its time when they move. Two
+ * slow enough to meet take part: a position below the median speed limit
+ * (2 kn), or up to twice it for a ship already in a pair (so that its speed
+ * counts in the pair's median); any faster position takes its ship out of the
+ * grid and costs nothing more. A slow ship near a port or anchorage (looked
+ * up when it starts to take part and again each kilometre it drifts, so a few
+ * look-ups a stay) makes no pairs: its meetings would be in port. A slow
+ * position is compared with the latest positions of the ships in the grid
+ * cells around it (cells twice the search radius high, so at most 2 x 2 cells;
+ * a hash of cells, so memory grows with the ships in it; the columns of each
+ * row are a table made at init), those no older than pair_max_age_min,
+ * dead-reckoned to its time when they move. Two
  * ships within the meeting distance make a pair, kept in a bounded table
  * (max_open_pairs; refusals counted in stats.pairs_dropped) with its first and
  * last close observation, a histogram of the observers' speeds (the median),
@@ -49,6 +54,7 @@ struct det_enc_pair {
     uint32_t mmsi_a, mmsi_b;
     uint32_t prev, next;       /* list by last observation; free list through next */
     int64_t start, last;       /* first and last close observation */
+    int64_t relinked;          /* when last moved to the newest end of the list */
     int64_t run_start[2], run_last[2], best_ms[2]; /* per tier: current run, longest */
     int32_t lat0, lon0;        /* first midpoint */
     int64_t sum_dlat, sum_dlon;
@@ -160,14 +166,35 @@ static void map_del(det_u64map *m, uint64_t key)
 
 static int64_t hours_ms(double h) { return (int64_t)llround(h * 3600000.0); }
 
-static uint32_t grid_ncols(const det_enc_global *G, int32_t row)
+/* Columns of a row: cells about as wide as high at the row's poleward edge.
+ * Kept in a table made at init (no cosine per position). */
+static uint32_t row_ncols(double cell_udeg, int32_t row, double *cos_edge)
 {
-    double h = G->cell_udeg;
-    double edge = fmax(fabs((double)row * h), fabs((double)(row + 1) * h)) / 1e6;
+    double edge = fmax(fabs((double)row * cell_udeg), fabs((double)(row + 1) * cell_udeg)) / 1e6;
     if (edge > 89.9)
         edge = 89.9;
-    double n = floor(360e6 * cos(edge * 3.14159265358979323846 / 180.0) / h);
+    *cos_edge = cos(edge * 3.14159265358979323846 / 180.0);
+    double n = floor(360e6 * *cos_edge / cell_udeg);
     return n < 1 ? 1 : (uint32_t)n;
+}
+
+static uint32_t grid_ncols(const det_enc_global *G, int32_t row)
+{
+    uint32_t i = (uint32_t)(row - G->row_min);
+    if (i < G->nrows)
+        return G->row_cols[i];
+    double c;
+    return row_ncols(G->cell_udeg, row, &c);
+}
+
+static double row_cos(const det_enc_global *G, int32_t row)
+{
+    uint32_t i = (uint32_t)(row - G->row_min);
+    if (i < G->nrows)
+        return G->row_cos[i];
+    double c;
+    row_ncols(G->cell_udeg, row, &c);
+    return c;
 }
 
 static uint64_t cell_key(int32_t row, uint32_t col) { return (uint64_t)(uint32_t)row << 32 | col; }
@@ -181,35 +208,59 @@ static uint64_t cell_of(const det_enc_global *G, int32_t lat, int32_t lon)
     return cell_key(row, (uint32_t)(((c % nc) + nc) % nc));
 }
 
-static void grid_remove(lo_detector *d, dvessel *dv)
+/* The node of vessel index1, made when first needed (NULL when out of memory). */
+static det_enc_node *node_get(det_enc_global *G, uint32_t i1)
 {
-    det_enc_vessel *E = &dv->enc;
-    if (!E->indexed)
-        return;
-    if (E->cell_prev)
-        det_vessel_at(d, E->cell_prev)->enc.cell_next = E->cell_next;
-    else if (E->cell_next)
-        map_put(&d->enc.cells, E->cell, E->cell_next); /* replaces: never grows */
-    else
-        map_del(&d->enc.cells, E->cell);
-    if (E->cell_next)
-        det_vessel_at(d, E->cell_next)->enc.cell_prev = E->cell_prev;
-    E->cell_prev = E->cell_next = 0;
-    E->indexed = false;
+    if (i1 >= G->nodes_cap) {
+        uint32_t cap = G->nodes_cap ? G->nodes_cap : 4096;
+        while (cap <= i1)
+            cap *= 2;
+        det_enc_node *n = realloc(G->nodes, (size_t)cap * sizeof *n);
+        if (!n)
+            return NULL;
+        G->nodes = n;
+        uint8_t *f = realloc(G->flags, cap);
+        if (!f)
+            return NULL;
+        G->flags = f;
+        memset(n + G->nodes_cap, 0, (size_t)(cap - G->nodes_cap) * sizeof *n);
+        memset(f + G->nodes_cap, 0, cap - G->nodes_cap);
+        G->nodes_cap = cap;
+    }
+    return &G->nodes[i1];
 }
 
-static void grid_insert(lo_detector *d, dvessel *dv, uint64_t key)
+static void grid_remove(lo_detector *d, uint32_t i1)
 {
-    det_enc_vessel *E = &dv->enc;
-    uint32_t head = map_get(&d->enc.cells, key);
-    if (map_put(&d->enc.cells, key, dv->self) < 0)
+    det_enc_global *G = &d->enc;
+    if (i1 >= G->nodes_cap || !(G->flags[i1] & DET_ENC_INDEXED))
+        return;
+    det_enc_node *N = &G->nodes[i1];
+    if (N->cell_prev)
+        G->nodes[N->cell_prev].cell_next = N->cell_next;
+    else if (N->cell_next)
+        map_put(&G->cells, N->cell, N->cell_next); /* replaces */
+    else
+        map_del(&G->cells, N->cell);
+    if (N->cell_next)
+        G->nodes[N->cell_next].cell_prev = N->cell_prev;
+    N->cell_prev = N->cell_next = 0;
+    G->flags[i1] &= (uint8_t)~DET_ENC_INDEXED;
+}
+
+static void grid_insert(lo_detector *d, uint32_t i1, uint64_t key)
+{
+    det_enc_global *G = &d->enc;
+    uint32_t head = map_get(&G->cells, key);
+    if (map_put(&G->cells, key, i1) < 0)
         return; /* out of memory: this ship is not found by others until it moves */
-    E->cell = key;
-    E->cell_prev = 0;
-    E->cell_next = head;
+    det_enc_node *N = &G->nodes[i1];
+    N->cell = key;
+    N->cell_prev = 0;
+    N->cell_next = head;
     if (head)
-        det_vessel_at(d, head)->enc.cell_prev = dv->self;
-    E->indexed = true;
+        G->nodes[head].cell_prev = i1;
+    G->flags[i1] |= DET_ENC_INDEXED;
 }
 
 /* ---- pairs ------------------------------------------------------------------------------ */
@@ -272,16 +323,15 @@ static uint32_t pair_alloc(det_enc_global *G)
 static bool median_below(const det_enc_pair *P, double max_kn, double *median_kn)
 {
     uint32_t total = 0, below = 0;
+    *median_kn = NAN;
     unsigned lim = (unsigned)ceil(max_kn * 10.0 - 1e-9); /* bins below max_kn */
     for (unsigned k = 0; k < HIST_N; k++) {
         total += P->hist[k];
         if (k < lim)
             below += P->hist[k];
     }
-    if (!total) {
-        *median_kn = NAN; /* no speed known: the rule cannot refuse */
-        return true;
-    }
+    if (!total)
+        return true; /* no speed known: the rule cannot refuse */
     uint32_t cum = 0;
     for (unsigned k = 0; k < HIST_N; k++) {
         cum += P->hist[k];
@@ -295,7 +345,7 @@ static bool median_below(const det_enc_pair *P, double max_kn, double *median_kn
 
 static bool tier_holds(const lo_detector *d, const det_enc_pair *P, int tier)
 {
-    double med;
+    double med = NAN;
     int64_t need = hours_ms(tier == TIER_ENC ? d->cfg.encounter_min_h : d->cfg.rendezvous_min_h);
     return P->best_ms[tier] >= need && median_below(P, d->cfg.encounter_max_median_kn, &med);
 }
@@ -326,7 +376,7 @@ static void pair_emit(lo_detector *d, det_enc_pair *P, lo_event_type type, lo_ev
     bool enc = type == LO_EV_ENCOUNTER;
     int32_t lat, lon;
     mean_pos(P, &lat, &lon);
-    double med;
+    double med = NAN;
     median_below(P, d->cfg.encounter_max_median_kn, &med);
     double h = (double)(P->last - P->start) / 3.6e6;
     lo_event *e = det_event_begin(d, type, enc ? LO_SEV_MEDIUM : LO_SEV_LOW, P->start, P->last, lat, lon);
@@ -398,19 +448,20 @@ static void tier_observe(det_enc_pair *P, int tier, double m, double max_m, int6
 }
 
 /* dv's position q (speed s10) is m metres from o's dead-reckoned (olat, olon). */
-static void observe(lo_detector *d, dvessel *dv, dvessel *o, const det_point *q, unsigned s10, double m,
+static void observe(lo_detector *d, dvessel *dv, uint32_t o1, const det_point *q, unsigned s10, double m,
                     int32_t olat, int32_t olon)
 {
     det_enc_global *G = &d->enc;
+    if ((G->flags[dv->self] | G->flags[o1]) & DET_ENC_NEAR_PORT)
+        return; /* the meeting would be in port: not followed */
     int64_t break_ms = hours_ms(d->cfg.encounter_break_h);
-    uint64_t key = pair_key(dv->self, o->self);
+    uint64_t key = pair_key(dv->self, o1);
     uint32_t p1 = map_get(&G->pairs, key);
     if (p1 && q->t - pair_at(G, p1)->last > break_ms) {
         pair_close(d, p1, LO_EVENT_CLOSED); /* a new meeting of the same two */
         p1 = 0;
     }
     det_enc_pair *P;
-    bool dv_is_a = dv->mmsi < o->mmsi;
     int32_t mlat = (int32_t)(((int64_t)q->lat + olat) / 2);
     int32_t mlon = det_wrap_udeg(q->lon + det_dlon_udeg(q->lon, olon) / 2);
     if (!p1) {
@@ -425,14 +476,16 @@ static void observe(lo_detector *d, dvessel *dv, dvessel *o, const det_point *q,
             return;
         }
         P = pair_at(G, p1);
+        dvessel *o = det_vessel_at(d, o1);
+        bool dv_is_a = dv->mmsi < o->mmsi;
         memset(P, 0, offsetof(det_enc_pair, ta));
         det_trail_reset(&P->ta);
         det_trail_reset(&P->tb);
-        P->a = dv_is_a ? dv->self : o->self;
-        P->b = dv_is_a ? o->self : dv->self;
+        P->a = dv_is_a ? dv->self : o1;
+        P->b = dv_is_a ? o1 : dv->self;
         P->mmsi_a = dv_is_a ? dv->mmsi : o->mmsi;
         P->mmsi_b = dv_is_a ? o->mmsi : dv->mmsi;
-        P->start = P->last = q->t;
+        P->start = P->last = P->relinked = q->t;
         P->lat0 = mlat;
         P->lon0 = mlon;
         P->min_m = INFINITY;
@@ -445,11 +498,14 @@ static void observe(lo_detector *d, dvessel *dv, dvessel *o, const det_point *q,
             d->stats.peak_open_pairs = G->pairs.count;
     } else {
         P = pair_at(G, p1);
-        if (G->lru_tail != p1) {
+        if (G->lru_tail != p1 && q->t - P->relinked >= ENC_STEP_MS) {
+            /* The list is kept in order to the data minute: fewer moves. */
             lru_unlink(G, P, p1);
             lru_append(G, P, p1);
+            P->relinked = q->t;
         }
     }
+    bool dv_is_a = P->a == dv->self;
     if (q->t < P->start)
         P->start = q->t;
     if (q->t > P->last)
@@ -466,8 +522,8 @@ static void observe(lo_detector *d, dvessel *dv, dvessel *o, const det_point *q,
     }
     if (m < P->min_m) {
         P->min_m = m;
-        P->min_a = dv_is_a ? *q : o->enc.at;
-        P->min_b = dv_is_a ? o->enc.at : *q;
+        P->min_a = dv_is_a ? *q : G->nodes[o1].at;
+        P->min_b = dv_is_a ? G->nodes[o1].at : *q;
     }
     det_trail_add(dv_is_a ? &P->ta : &P->tb, q);
     tier_observe(P, TIER_ENC, m, d->cfg.encounter_max_m, q->t, break_ms);
@@ -489,10 +545,14 @@ static void search(lo_detector *d, dvessel *dv, const det_point *q, unsigned s10
     double h = G->cell_udeg, r_lat = G->search_m / M_PER_UDEG;
     double meet_udeg = G->meet_m / M_PER_UDEG;
     int64_t max_age = (int64_t)llround(d->cfg.pair_max_age_min * 60000.0);
+    /* The window's half width in longitude, at its poleward edge. */
     double edge = fabs((double)q->lat) + r_lat;
-    double coslat = cos(fmin(edge / 1e6, 89.9) * 3.14159265358979323846 / 180.0);
-    double r_lon = r_lat / coslat;
+    double coslat = row_cos(G, (int32_t)floor(edge / h));
+    double r_lon = r_lat / (coslat > 1e-3 ? coslat : 1e-3);
+    /* Distances in the search: equirectangular at q's latitude (exact to
+     * millimetres over 1 km), one cosine a search rather than one a candidate. */
     double coslat_q = cos((double)q->lat / 1e6 * 3.14159265358979323846 / 180.0);
+    double meet2 = meet_udeg * meet_udeg;
     int32_t row0 = (int32_t)floor(((double)q->lat - r_lat) / h), row1 = (int32_t)floor(((double)q->lat + r_lat) / h);
     for (int32_t row = row0; row <= row1; row++) {
         uint32_t nc = grid_ncols(G, row);
@@ -507,14 +567,14 @@ static void search(lo_detector *d, dvessel *dv, const det_point *q, unsigned s10
             uint32_t col = (uint32_t)(((c % nc) + nc) % nc);
             uint32_t next;
             for (uint32_t o1 = map_get(&G->cells, cell_key(row, col)); o1; o1 = next) {
-                dvessel *o = det_vessel_at(d, o1);
-                next = o->enc.cell_next;
-                if (o == dv)
+                const det_enc_node *on = &G->nodes[o1];
+                next = on->cell_next;
+                if (o1 == dv->self)
                     continue;
-                const det_point *oq = &o->enc.at;
+                const det_point *oq = &on->at;
                 int64_t dt = q->t - oq->t;
                 if (dt > max_age) {
-                    grid_remove(d, o); /* stale: out until it reports again */
+                    grid_remove(d, o1); /* stale: out until it reports again */
                     continue;
                 }
                 if (dt < -max_age)
@@ -526,12 +586,20 @@ static void search(lo_detector *d, dvessel *dv, const det_point *q, unsigned s10
                     olat += run * cos(cr) / M_PER_UDEG;
                     olon += run * sin(cr) / (M_PER_UDEG * (coslat_q > 1e-3 ? coslat_q : 1e-3));
                 }
-                if (fabs(olat - q->lat) > meet_udeg)
+                double dy = olat - q->lat;
+                if (fabs(dy) > meet_udeg)
+                    continue;
+                double dx = olon - q->lon;
+                if (dx > 180e6)
+                    dx -= 360e6;
+                else if (dx < -180e6)
+                    dx += 360e6;
+                dx *= coslat_q;
+                double d2 = dx * dx + dy * dy;
+                if (d2 > meet2)
                     continue;
                 int32_t ilat = (int32_t)llround(olat), ilon = det_wrap_udeg(llround(olon));
-                double m = det_dist_m(q->lat, q->lon, ilat, ilon);
-                if (m <= G->meet_m)
-                    observe(d, dv, o, q, s10, m, ilat, ilon);
+                observe(d, dv, o1, q, s10, sqrt(d2) * M_PER_UDEG, ilat, ilon);
             }
         }
     }
@@ -546,9 +614,23 @@ int det_enc_init(lo_detector *d)
     G->meet_m = fmax(d->cfg.encounter_max_m, d->cfg.rendezvous_max_m);
     G->search_m = G->meet_m + ENC_MARGIN_M;
     G->cell_udeg = 2.0 * G->search_m / M_PER_UDEG;
-    double kn10 = 2.0 * d->cfg.encounter_max_median_kn * 10.0;
-    G->point_max_kn10 = kn10 < 1 ? 1 : kn10 > 1022 ? 1022 : (unsigned)kn10;
+    double kn10 = d->cfg.encounter_max_median_kn * 10.0;
+    G->slow_kn10 = kn10 < 1 ? 1 : kn10 > 1022 ? 1022 : (unsigned)ceil(kn10);
+    G->point_max_kn10 = 2 * kn10 < 1 ? 1 : 2 * kn10 > 1022 ? 1022 : (unsigned)(2 * kn10);
     G->next_step_ms = INT64_MIN;
+    G->row_min = (int32_t)floor(-90e6 / G->cell_udeg);
+    G->nrows = (uint32_t)((int32_t)floor(90e6 / G->cell_udeg) - G->row_min + 1);
+    G->row_cols = malloc(G->nrows * sizeof *G->row_cols);
+    G->row_cos = malloc(G->nrows * sizeof *G->row_cos);
+    if (!G->row_cols || !G->row_cos) {
+        det_enc_free(d);
+        return LO_E_NOMEM;
+    }
+    for (uint32_t i = 0; i < G->nrows; i++) {
+        double c;
+        G->row_cols[i] = row_ncols(G->cell_udeg, G->row_min + (int32_t)i, &c);
+        G->row_cos[i] = (float)c;
+    }
     if (map_alloc(&G->cells, 1024) < 0 || map_alloc(&G->pairs, 1024) < 0) {
         det_enc_free(d);
         return LO_E_NOMEM;
@@ -561,6 +643,15 @@ void det_enc_free(lo_detector *d)
     det_enc_global *G = &d->enc;
     map_free(&G->cells);
     map_free(&G->pairs);
+    free(G->row_cols);
+    free(G->row_cos);
+    free(G->nodes);
+    free(G->flags);
+    G->flags = NULL;
+    G->row_cols = NULL;
+    G->row_cos = NULL;
+    G->nodes = NULL;
+    G->nodes_cap = 0;
     for (uint32_t i = 0; i < G->nchunks; i++)
         free(G->chunks[i]);
     free(G->chunks);
@@ -568,27 +659,57 @@ void det_enc_free(lo_detector *d)
     G->nchunks = G->nrecords = 0;
 }
 
+/* Is dv, slow at q, so near a port or anchorage that its meetings would be in
+ * port? Looked up when it starts to take part and again each PORT_RECHECK_M
+ * it drifts: a few look-ups a ship stay, never one a position. */
+#define PORT_RECHECK_M 1000.0
+static void port_flag(lo_detector *d, dvessel *dv, uint8_t *flags, const det_point *q)
+{
+    det_enc_vessel *E = &dv->enc;
+    if (!d->env.ports)
+        return;
+    if (E->port_known && det_dist_m(E->port_lat, E->port_lon, q->lat, q->lon) < PORT_RECHECK_M)
+        return;
+    /* Its pairs' mean positions are within half the meeting distance of it. */
+    double reach = d->cfg.encounter_port_km - d->enc.meet_m / 2000.0 - PORT_RECHECK_M / 1000.0;
+    bool near = reach > 0 && det_port_km(d, q->lat, q->lon, reach, NULL) < reach;
+    *flags = (uint8_t)(near ? *flags | DET_ENC_NEAR_PORT : *flags & ~DET_ENC_NEAR_PORT);
+    E->port_known = true;
+    E->port_lat = q->lat;
+    E->port_lon = q->lon;
+}
+
 void det_enc_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_track_point *p)
 {
-    (void)v;
-    if (!det_is_ship(dv->who.kind))
+    if (!det_is_ship(v->kind))
         return;
     det_enc_global *G = &d->enc;
     unsigned s10 = det_speed10(dv, p);
-    if (s10 != DET_SPEED_NA && s10 > G->point_max_kn10) {
-        grid_remove(d, dv); /* too fast to be meeting anyone */
+    /* Slow positions take part; up to twice as fast only for ships already in a
+     * pair (their speeds count in its median). Faster: out of the grid. */
+    if (s10 != DET_SPEED_NA && s10 >= G->slow_kn10 && (s10 > G->point_max_kn10 || !dv->enc.npairs)) {
+        uint32_t i1 = dv->self;
+        if (i1 < G->nodes_cap && (G->flags[i1] & DET_ENC_INDEXED)) {
+            grid_remove(d, i1);
+            dv->enc.port_known = false;
+        }
         return;
     }
+    det_enc_node *N = node_get(G, dv->self);
+    if (!N)
+        return;
     det_point q = det_point_of(p);
+    port_flag(d, dv, &G->flags[dv->self], &q);
     search(d, dv, &q, s10);
+    N = &G->nodes[dv->self];
     uint64_t key = cell_of(G, q.lat, q.lon);
-    if (!dv->enc.indexed || dv->enc.cell != key) {
-        grid_remove(d, dv);
-        grid_insert(d, dv, key);
+    if (!(G->flags[dv->self] & DET_ENC_INDEXED) || N->cell != key) {
+        grid_remove(d, dv->self);
+        grid_insert(d, dv->self, key);
     }
-    dv->enc.at = q;
+    N->at = q;
     if (s10 != DET_SPEED_NA)
-        dv->enc.at.speed = (uint16_t)s10;
+        N->at.speed = (uint16_t)s10;
 }
 
 void det_enc_identity(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_identity_change *c)
@@ -600,8 +721,10 @@ void det_enc_static(lo_detector *d, dvessel *dv, const lo_vessel *v) { (void)d, 
 
 void det_enc_evict(lo_detector *d, dvessel *dv)
 {
-    grid_remove(d, dv);
     det_enc_global *G = &d->enc;
+    grid_remove(d, dv->self);
+    if (dv->self < G->nodes_cap)
+        G->flags[dv->self] = 0; /* the record is reused */
     for (uint32_t p1 = G->lru_head, next; p1 && dv->enc.npairs; p1 = next) {
         det_enc_pair *P = pair_at(G, p1);
         next = P->next;

@@ -14,13 +14,23 @@ typedef struct det_u64map {
     uint32_t cap, count;
 } det_u64map;
 
+/* In the dvessel: what is needed only when a ship takes part. */
 typedef struct det_enc_vessel {
+    int32_t port_lat, port_lon;    /* where near_port was looked up */
+    uint16_t npairs;               /* open pairs it is in */
+    bool port_known;
+} det_enc_vessel;
+
+/* In det_enc_global.nodes, by vessel index + 1: what a search reads of every
+ * ship in the cells it looks at, packed (40 bytes; 2 MB for 50,000 ships) so
+ * that a search does not miss the cache once a ship. */
+typedef struct det_enc_node {
     det_point at;                  /* its position in the grid (the latest slow one) */
     uint64_t cell;                 /* the grid cell holding it */
     uint32_t cell_prev, cell_next; /* the cell's list of ships: index + 1 */
-    uint16_t npairs;               /* open pairs it is in */
-    bool indexed;                  /* in the grid */
-} det_enc_vessel;
+} det_enc_node;
+#define DET_ENC_INDEXED 1u   /* in the grid */
+#define DET_ENC_NEAR_PORT 2u /* its meetings would be in port */
 
 typedef struct det_enc_pair det_enc_pair; /* detect_encounter.c */
 
@@ -28,9 +38,18 @@ typedef struct det_enc_global {
     /* grid: cell key (row, column) -> first ship in it */
     det_u64map cells;
     double cell_udeg;    /* cell height in microdegrees (2 x the search radius) */
+    int32_t row_min;     /* row of the first entry of row_cols */
+    uint32_t nrows;
+    uint32_t *row_cols;  /* columns of each row (cells about square) */
+    float *row_cos;      /* cosine of each row's poleward edge */
     double search_m;     /* positions compared within this (meeting distance + margin) */
     double meet_m;       /* a pair is observed within this: max(encounter, rendezvous) */
-    unsigned point_max_kn10; /* faster positions take no part */
+    unsigned slow_kn10;      /* slower positions take part */
+    unsigned point_max_kn10; /* up to this, positions of ships in a pair still take part */
+    det_enc_node *nodes;
+    uint8_t *flags;      /* DET_ENC_* of each ship, by index + 1: a byte, so that the
+                            check of a fast position stays in the cache */
+    uint32_t nodes_cap;
     /* pairs: key (index + 1 of both ships) -> pair index + 1 */
     det_u64map pairs;
     det_enc_pair **chunks;

@@ -165,8 +165,7 @@ void det_gap_free(lo_detector *d) { (void)d; }
 
 void det_gap_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_track_point *p)
 {
-    (void)v;
-    if (!det_is_ship(dv->who.kind))
+    if (!det_is_ship(v->kind))
         return;
     det_gap_vessel *g = &dv->gap;
     if (dv->has_prev) {

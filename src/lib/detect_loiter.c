@@ -116,8 +116,7 @@ void det_loiter_free(lo_detector *d) { (void)d; }
 
 void det_loiter_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_track_point *p)
 {
-    (void)v;
-    if (!det_is_ship(dv->who.kind))
+    if (!det_is_ship(v->kind))
         return;
     det_loiter_vessel *L = &dv->loiter;
     if (L->state != DET_LOITER_NONE && p->time_ms - L->trail.last.t > LOITER_MAX_GAP_MS)
