@@ -95,8 +95,14 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
  * what is wrong), so it never accepts what the general path would reject. */
 static bool parse_fast(const char *s, size_t len, lo_sentence *out, size_t *consumed)
 {
-    if (len < 18 || s[3] != 'V' || s[4] != 'D' || (s[5] != 'M' && s[5] != 'O') || s[6] != ',' ||
-        s[7] < '1' || s[7] > '9' || s[8] != ',' || s[9] < '1' || s[9] > s[7] || s[10] != ',')
+    if (len < 18)
+        return false;
+    /* s[3..10] as one little-endian word: "VDM," or "VDO," (0x02 of the M/O
+     * masked), then ',' at s[8] and s[10]; the digits s[7], s[9] masked out. */
+    uint64_t head;
+    memcpy(&head, s + 3, 8);
+    if ((head & 0xFF00FF00FFFDFFFFULL) != 0x2C002C002C4D4456ULL || s[7] < '1' || s[7] > '9' || s[9] < '1' ||
+        s[9] > s[7])
         return false;
     size_t i = 11;
     int8_t seq = -1;
