@@ -106,6 +106,7 @@ static void check_mmsi(lo_detector *d, dvessel *dv, const lo_vessel *v, uint8_t 
         reason = "MID and six zeros: a default number"; /* 413000000: shared by many Chinese craft */
     else
         return;
+    dv->ident.mmsi_bad = 1;
     /* A class A transponder (type 5 or 1-3) is a SOLAS ship's: a bad MMSI there
      * matters more than on a class B set or a net buoy. */
     bool class_a = type <= 5 || (v->types_seen & ((1u << 1) | (1u << 2) | (1u << 3) | (1u << 5)));
@@ -475,7 +476,15 @@ static void on_change(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_
     }
     char why[32];
     lo_severity sev = classify(c, why, sizeof why);
-    if (!sev || dv->ident.changes >= DET_ID_MAX_CHANGES) {
+    /* An MMSI no station may use (123456789, 413000000) is shared by many
+     * sets: its "changes" are other ships. The first is raised, LOW. */
+    unsigned cap = DET_ID_MAX_CHANGES;
+    if (dv->ident.mmsi_bad) {
+        cap = 1;
+        sev = sev ? LO_SEV_LOW : sev;
+        snprintf(why, sizeof why, "invalid MMSI: shared?");
+    }
+    if (!sev || dv->ident.changes >= cap) {
         d->ident.suppressed++;
         return;
     }

@@ -22,6 +22,7 @@ typedef struct det_identity_vessel {
     uint16_t changes;      /* identity change events raised */
     uint16_t flips;        /* changes back to a recent value (not raised) */
     uint8_t mmsi_checked;  /* the MMSI was checked (as a vessel) */
+    uint8_t mmsi_bad;      /* ... and raised as invalid or a default number */
 } det_identity_vessel;
 
 typedef struct det_identity_imo {
