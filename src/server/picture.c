@@ -259,25 +259,41 @@ long pic_query(picture *p, const pic_filter *f, pic_vessel **out, uint64_t *matc
 {
     *out = NULL;
     *matched = 0;
-    /* Size the copy outside the lock from a first guess; retry if it grew. */
-    uint32_t want = pic_count(p);
-    if (want > f->limit)
-        want = f->limit;
-    pic_vessel *buf = malloc(((size_t)want + 1) * sizeof *buf);
+    /* Sized from the count before the lock; grown under it if vessels came
+     * meanwhile (an allocation, never I/O, under the lock). */
+    uint32_t cap = pic_count(p) + 64;
+    if (cap > f->limit)
+        cap = f->limit;
+    pic_vessel *buf = malloc(((size_t)cap + 1) * sizeof *buf);
     if (!buf)
         return -1;
     long n = 0;
     uint64_t m = 0;
+    bool nomem = false;
     pthread_mutex_lock(&p->mu);
     for (uint32_t i = 0; i < p->n; i++) {
         const pic_vessel *v = &p->v[i];
         if (!matches(f, v))
             continue;
         m++;
-        if ((uint32_t)n < want)
+        if ((uint32_t)n == cap && cap < f->limit && !nomem) {
+            uint32_t ncap = cap * 2 > f->limit ? f->limit : cap * 2;
+            pic_vessel *nb = realloc(buf, ((size_t)ncap + 1) * sizeof *nb);
+            if (nb) {
+                buf = nb;
+                cap = ncap;
+            } else {
+                nomem = true;
+            }
+        }
+        if ((uint32_t)n < cap)
             buf[n++] = *v;
     }
     pthread_mutex_unlock(&p->mu);
+    if (nomem) {
+        free(buf);
+        return -1;
+    }
     *out = buf;
     *matched = m;
     return n;
