@@ -31,6 +31,7 @@
 #define MM_MAX_HOP_MS (10 * 60000)      /* a silence longer than this restarts the interval */
 #define MM_MIN_SOG 3                    /* reported speeds needed in an interval */
 #define CL_MOVE_M 25.0                  /* moved less than this: staying put (in the cluster grid) */
+#define CL_STILL_MS 60000               /* ... for at least this long */
 #define CL_TIGHT_M 10.0                 /* "the same position": within this of each other */
 #define CC_STEP_M 200.0                 /* circle samples at least this far apart (before a fit) */
 #define CC_MIN_R_M 150.0                /* smaller circles: anchor swing, not a spoof */
@@ -59,6 +60,31 @@ static double exact_m(const det_point *a, const det_point *b)
     return lo_geo_distance_m(lo_udeg(a->lat), lo_udeg(a->lon), lo_udeg(b->lat), lo_udeg(b->lon));
 }
 
+/* Metres from q to (lat, lon), flat: fine for the short hops and radii these
+ * rules compare, with cos(latitude) kept per vessel (s->k, refreshed when the
+ * vessel moved 0.1 degree of latitude) so that a point costs no cosine. */
+static inline double qdist(const det_spoof_vessel *s, const det_point *q, int32_t lat, int32_t lon)
+{
+    double dy = (double)lat - (double)q->lat;
+    double dx = (double)lon - (double)q->lon;
+    if (dx > 180e6)
+        dx -= 360e6;
+    else if (dx < -180e6)
+        dx += 360e6;
+    dx *= s->k;
+    return sqrt(dx * dx + dy * dy) * (DEG_M * 1e-6);
+}
+
+static inline void k_update(det_spoof_vessel *s, const det_point *q)
+{
+    if (s->k == 0 || abs(q->lat - s->k_lat) > 100000) {
+        s->k_lat = q->lat;
+        s->k = (float)cos(lo_udeg(q->lat) * (M_PI / 180.0));
+        if (s->k < 0.01f)
+            s->k = 0.01f;
+    }
+}
+
 /* ---- jumps ------------------------------------------------------------------------------ */
 
 static double jump_threshold_kn(const lo_detector *d, const dvessel *dv, const det_point *a,
@@ -78,7 +104,10 @@ static double jump_threshold_kn(const lo_detector *d, const dvessel *dv, const d
 static bool is_jump(const lo_detector *d, const dvessel *dv, const det_point *a, const det_point *b,
                     double *m_out, double *kn_out)
 {
-    double m = det_dist_m(a->lat, a->lon, b->lat, b->lon);
+    /* b is the vessel's current point (its cosine is kept); long hops are measured exactly */
+    double m = qdist(&dv->spoof, b, a->lat, a->lon);
+    if (m > 20 * LO_NM_M)
+        m = exact_m(a, b);
     if (m_out)
         *m_out = m;
     if (m <= d->cfg.jump_min_nm * LO_NM_M)
@@ -151,7 +180,7 @@ static void rest_point(const lo_detector *d, det_spoof_vessel *s, const det_poin
     (void)d;
     if (jumped || s->jump_out)
         return;
-    if (s->rest_t0 && det_dist_m(s->rest_lat, s->rest_lon, q->lat, q->lon) <= REST_R_M) {
+    if (s->rest_t0 && qdist(s, q, s->rest_lat, s->rest_lon) <= REST_R_M) {
         s->rest_last = *q;
     } else {
         if (s->rest_t0 && s->rest_last.t - s->rest_t0 >= REST_MIN_MS) {
@@ -193,7 +222,7 @@ static void shared_emit(lo_detector *d, dvessel *dv, lo_event_state st)
 static void shared_switch(lo_detector *d, dvessel *dv, const det_point *from, const det_point *q)
 {
     det_spoof_vessel *s = &dv->spoof;
-    s->sw_t[s->sw_head] = q->t;
+    s->sw_s[s->sw_head] = (uint32_t)(q->t / 1000);
     s->sw_head = (uint8_t)((s->sw_head + 1) % DET_SPOOF_SWITCHES);
     if (s->sw_n < DET_SPOOF_SWITCHES)
         s->sw_n++;
@@ -212,7 +241,7 @@ static void shared_switch(lo_detector *d, dvessel *dv, const det_point *from, co
     uint32_t n = 0;
     int64_t first = q->t;
     for (uint32_t i = 0; i < s->sw_n; i++) {
-        int64_t t = s->sw_t[i];
+        int64_t t = (int64_t)s->sw_s[i] * 1000;
         if (t >= since) {
             n++;
             if (t < first)
@@ -344,7 +373,7 @@ static void land_point(lo_detector *d, dvessel *dv, const det_point *q)
         s->land_n = 0;
         return;
     }
-    if (!s->land_checked || det_dist_m(s->land_lat, s->land_lon, q->lat, q->lon) > LAND_STEP_M) {
+    if (!s->land_checked || qdist(s, q, s->land_lat, s->land_lon) > LAND_STEP_M) {
         s->land_checked = true;
         s->land_lat = q->lat;
         s->land_lon = q->lon;
@@ -568,15 +597,15 @@ static void cluster_point(lo_detector *d, dvessel *dv, const det_point *q)
 {
     det_spoof_vessel *s = &dv->spoof;
     int64_t window = (int64_t)(d->cfg.cluster_window_min * 60000.0);
-    bool still = det_dist_m(s->cl_pt.lat, s->cl_pt.lon, q->lat, q->lon) <= CL_MOVE_M;
+    bool still = qdist(s, q, s->cl_pt.lat, s->cl_pt.lon) <= CL_MOVE_M;
     if (!still || !s->cl_pt.t) {
         /* moving: out of the grid until it stays put */
         grid_remove(d, dv, 0);
         s->cl_pt = *q;
         return;
     }
-    if (s->cl_in && q->t - s->cl_pt.t < window / 4)
-        return;
+    if (q->t - s->cl_pt.t < CL_STILL_MS || (s->cl_in && q->t - s->cl_pt.t < window / 4))
+        return; /* not yet a minute in one place, or listed not long ago */
     /* staying put: (re)insert with this time and look around */
     int64_t since = s->cl_pt.t;
     s->cl_pt = *q;
@@ -602,7 +631,7 @@ static void cluster_point(lo_detector *d, dvessel *dv, const det_point *q)
                     if (q->t - o->spoof.cl_pt.t > window) {
                         grid_remove(d, o, 0);
                     } else {
-                        double m = det_dist_m(o->spoof.cl_pt.lat, o->spoof.cl_pt.lon, q->lat, q->lon);
+                        double m = qdist(s, q, o->spoof.cl_pt.lat, o->spoof.cl_pt.lon);
                         if (m <= d->cfg.cluster_radius_m) {
                             n_all++;
                             n_sus += suspect(o);
@@ -711,8 +740,8 @@ static void circle_sample_reset(det_spoof_vessel *s, const det_point *q)
 {
     s->cs_n = 1;
     s->cs_head = 1 % DET_SPOOF_SAMPLES;
-    s->cs_lat[0] = q->lat;
-    s->cs_lon[0] = q->lon;
+    s->cs_lat[0] = s->cs_last_lat = q->lat;
+    s->cs_lon[0] = s->cs_last_lon = q->lon;
     s->cs_t_last = q->t;
     s->cc_fit = false;
     s->cc_sweep = 0;
@@ -787,7 +816,6 @@ static void circle_point(lo_detector *d, dvessel *dv, const det_point *q, bool j
         s->cc_since = q->t;
         return;
     }
-    uint32_t last = (s->cs_head + DET_SPOOF_SAMPLES - 1) % DET_SPOOF_SAMPLES;
     double step = CC_STEP_M;
     if (s->cc_fit) {
         step = s->cc_r * 0.3;
@@ -796,15 +824,15 @@ static void circle_point(lo_detector *d, dvessel *dv, const det_point *q, bool j
         if (step > 1000)
             step = 1000;
     }
-    if (det_dist_m(s->cs_lat[last], s->cs_lon[last], q->lat, q->lon) < step)
+    if (qdist(s, q, s->cs_last_lat, s->cs_last_lon) < step)
         return;
     if (q->t - s->cs_t_last > MM_MAX_HOP_MS * 3) {
         circle_sample_reset(s, q);
         s->cc_since = q->t;
         return;
     }
-    s->cs_lat[s->cs_head] = q->lat;
-    s->cs_lon[s->cs_head] = q->lon;
+    s->cs_lat[s->cs_head] = s->cs_last_lat = q->lat;
+    s->cs_lon[s->cs_head] = s->cs_last_lon = q->lon;
     s->cs_head = (uint8_t)((s->cs_head + 1) % DET_SPOOF_SAMPLES);
     if (s->cs_n < DET_SPOOF_SAMPLES)
         s->cs_n++;
@@ -858,10 +886,15 @@ void det_spoof_free(lo_detector *d)
 void det_spoof_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_track_point *p)
 {
     (void)v;
+#ifdef LOOKOUT_BENCH_NO_SPOOF /* benchmark builds: the pipeline without this module */
+    (void)d, (void)dv, (void)p;
+    return;
+#endif
     if (!kind_ok(dv->who.kind) || !type_ok(p->type))
         return;
     det_spoof_vessel *s = &dv->spoof;
     det_point q = det_point_of(p);
+    k_update(s, &q);
     bool has_prev = dv->has_prev && type_ok(dv->prev.type);
     double hop_m = 0, kn = 0;
     bool jumped = has_prev && is_jump(d, dv, &dv->prev, &q, &hop_m, &kn);
@@ -902,7 +935,7 @@ void det_spoof_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_t
     }
     if (jumped && !handled && !s->jump_out && !revisit && !s->shared_open) {
         if (s->stay_valid && (double)(q.t - s->stay_last.t) <= d->cfg.jump_return_h * 3.6e6 &&
-            det_dist_m(s->stay_last.lat, s->stay_last.lon, q.lat, q.lon) <= REST_R_M) {
+            qdist(s, &q, s->stay_last.lat, s->stay_last.lon) <= REST_R_M) {
             /* back where it stayed before a track it could not have sailed (a fake track
              * that began at its berth): one event from leaving to the jump back */
             s->jump_from = s->stay_last;

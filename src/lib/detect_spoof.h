@@ -13,62 +13,65 @@
 #define DET_SPOOF_MAX_SITES 64  /* cluster / circle alerts followed at once (each kind) */
 #define DET_SPOOF_SITE_MEMBERS 64
 
-/* Per vessel (about 400 bytes). */
+/* Per vessel. The fields every position touches come first (two cache
+ * lines); what only an event in progress needs comes after. */
 typedef struct det_spoof_vessel {
-    /* jump: the last good position, the first and latest displaced ones */
+    /* ---- hot ---- */
+    float k;                     /* cos(latitude) near k_lat, for flat distances */
+    int32_t k_lat;
+    uint32_t seg_max;            /* highest tracker segment seen */
+    bool jump_out;               /* displaced now (waiting for a return) */
+    bool shared_open, mm_has_ref, mm_open, land_open, stay_valid, cl_in, cc_fit;
+    uint8_t cs_n, cs_head;       /* circle samples held, next slot */
+    uint16_t mm_sog_n;
+    float mm_path_m;
+    uint32_t mm_sog_sum;         /* 1/10 kn */
+    uint32_t left_n;             /* reports since it left its last stay */
+    int32_t rest_lat, rest_lon;  /* where it stays now ... */
+    int64_t rest_t0;             /* ... since */
+    int64_t cs_t_last;           /* latest circle sample ... */
+    int32_t cs_last_lat, cs_last_lon; /* ... and where */
+    det_point mm_ref;            /* speed mismatch: start of the interval */
+    det_point rest_last;         /* latest report at the place it stays */
+    det_point cl_pt;             /* where it has stayed put (cluster grid) */
+    /* ---- jump: the last good position, the first and latest displaced ones ---- */
     det_point jump_from, jump_first, jump_last;
     uint32_t jump_n;             /* displaced positions so far */
     uint32_t jump_places;        /* places jumped to in this excursion */
     float jump_nm, jump_kn;      /* the jump out: distance and implied speed */
-    bool jump_out;               /* displaced now (waiting for a return) */
     bool jump_fake;              /* the excursion was found when it jumped back to a stay */
-    /* where it stays (anchor, berth) and the last stay it left: a jump back
-     * there later shows the track since was not its own (a fake track) */
-    int32_t rest_lat, rest_lon;
-    int64_t rest_t0;
-    det_point rest_last, stay_last, stay_left;
-    uint32_t left_n;
-    bool stay_valid;
-    uint32_t seg_max;            /* highest tracker segment seen */
-    /* MMSI shared: switches back to a segment seen before, >= min_km apart */
-    int64_t sw_t[DET_SPOOF_SWITCHES];
+    /* the last stay it left: a jump back there later shows the track since was
+     * not its own (a fake track that began at its berth) */
+    det_point stay_last, stay_left;
+    /* ---- MMSI shared: switches back to a segment seen before, >= min_km apart ---- */
+    uint32_t sw_s[DET_SPOOF_SWITCHES]; /* switch times, seconds */
     uint8_t sw_n, sw_head;
-    bool shared_open;
     uint32_t shared_count;       /* switches while open */
     int64_t shared_start, shared_last;
     det_point shared_a, shared_b; /* the two places (latest switch) */
     float shared_km;
-    /* speed mismatch: interval from ref, path length and reported speeds */
-    det_point mm_ref;
-    bool mm_has_ref, mm_open;
-    float mm_path_m;
-    uint32_t mm_sog_sum;         /* 1/10 kn */
-    uint16_t mm_sog_n;
+    /* ---- speed mismatch: the run of intervals ---- */
     uint16_t mm_intervals;
     int64_t mm_start, mm_end;
-    float mm_rep_sum, mm_imp_sum, mm_diff_max; /* over the run's intervals */
+    float mm_rep_sum, mm_imp_sum, mm_diff_max;
     det_point mm_first, mm_last;
-    /* on land: the last look-up and the run of inland positions */
+    /* ---- on land: the last look-up and the run of inland positions ---- */
     int32_t land_lat, land_lon;
-    bool land_checked, land_inland, land_open;
+    bool land_checked, land_inland;
     float land_shore_m;          /* at the last inland look-up */
     uint32_t land_n;
     det_point land_first, land_last;
-    /* cluster grid entry (lists thread through the vessel records by index + 1) */
+    /* ---- cluster grid entry (lists thread through the vessel records by index + 1) ---- */
     uint32_t cl_next, cl_prev;
     uint64_t cl_key;
-    bool cl_in;
-    det_point cl_pt;
-    /* circle: samples, the current fit and the grid entry of circling vessels */
+    /* ---- circle: samples, the current fit and the grid entry of circling vessels ---- */
     int32_t cs_lat[DET_SPOOF_SAMPLES], cs_lon[DET_SPOOF_SAMPLES];
-    int64_t cs_t_last;
-    uint8_t cs_n, cs_head;
-    bool cc_fit, cc_in;
+    bool cc_in;
     double cc_lat, cc_lon;       /* fitted centre, degrees */
     float cc_r, cc_sweep;        /* metres, degrees (signed) */
     uint32_t cc_next, cc_prev;
     uint64_t cc_key;
-    int64_t cc_t, cc_since;  /* last grouped; when the current fit run began */
+    int64_t cc_t, cc_since;      /* last grouped; when the current fit run began */
     det_point cc_pt;
 } det_spoof_vessel;
 
