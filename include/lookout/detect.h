@@ -327,6 +327,10 @@ void lo_detect_on_evict(void *d, const lo_vessel *v);
 /* Fill a tracker callback set that forwards to d. */
 void lo_detect_tracker_callbacks(lo_detector *d, lo_tracker_callbacks *cb);
 
+/* Cache warming ahead of the vessel's next position (see lo_tracker_prefetch):
+ * slot is the tracker's (lo_tracker_slot). Changes nothing. */
+void lo_detect_prefetch(const lo_detector *d, uint32_t slot);
+
 /* Move the data clock to now_ms (never backwards): raises what the passing of
  * time decides (gaps past their threshold as open events, meetings that ended).
  * Positions call it themselves; the live server also calls it on a timer with

@@ -169,6 +169,14 @@ void lo_tracker_destroy(lo_tracker *t);
  * LO_E_NOMEM). */
 int lo_tracker_update(lo_tracker *t, const lo_message *m, int64_t time_ms);
 
+/* Cache warming for a feed that decodes a few messages ahead of the updates
+ * (the records of 50,000 vessels do not fit in a cache: each update would
+ * otherwise wait for memory). Stage 0 fetches the MMSI's hash bucket, stage 1
+ * (a few messages later) the record it leads to. Changes nothing. */
+void lo_tracker_prefetch(const lo_tracker *t, uint32_t mmsi, int stage);
+/* The slot (lo_vessel.slot) of a known MMSI, 0 when unknown. */
+uint32_t lo_tracker_slot(const lo_tracker *t, uint32_t mmsi);
+
 /* The vessel's record, valid until the next lo_tracker_update; NULL when unknown. */
 const lo_vessel *lo_tracker_get(const lo_tracker *t, uint32_t mmsi);
 uint32_t lo_tracker_count(const lo_tracker *t);

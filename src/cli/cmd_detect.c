@@ -97,6 +97,16 @@ static void take(void *ctx, const lo_message *m, int64_t t)
         r->tracker_errors++;
 }
 
+/* Warm the caches for a message a few places before it is taken (msgfeed.h). */
+static void prefetch(void *ctx, const lo_message *m, int stage)
+{
+    detect_run *r = ctx;
+    if (stage < 2)
+        lo_tracker_prefetch(r->tracker, m->mmsi, stage);
+    else
+        lo_detect_prefetch(r->det, lo_tracker_slot(r->tracker, m->mmsi));
+}
+
 static void status(void *ctx, char *buf, size_t cap)
 {
     detect_run *r = ctx;
@@ -435,7 +445,7 @@ static int run(detect_run *r, const detect_opts *o, char **files, int nfiles)
     lo_tracker_callbacks tcb = {.ctx = r, .on_point = on_point, .on_identity = on_identity,
                                 .on_vessel = on_vessel, .on_evict = on_evict};
     r->tracker = lo_tracker_create(NULL, &tcb);
-    msgfeed_callbacks fcb = {.ctx = r, .take = take, .tick = tick, .status = status};
+    msgfeed_callbacks fcb = {.ctx = r, .take = take, .tick = tick, .status = status, .prefetch = prefetch};
     msgfeed *feed = r->det && r->tracker ? msgfeed_create(&fcb, o->start, !o->quiet && isatty(STDERR_FILENO)) : NULL;
     if (!feed) {
         cli_error("out of memory");

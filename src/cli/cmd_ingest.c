@@ -43,6 +43,13 @@ static void take(void *ctx, const lo_message *m, int64_t t)
         g->tracker_errors++;
 }
 
+static void prefetch(void *ctx, const lo_message *m, int stage)
+{
+    ingest *g = ctx;
+    if (stage < 2)
+        lo_tracker_prefetch(g->tracker, m->mmsi, stage);
+}
+
 static void status(void *ctx, char *buf, size_t cap)
 {
     ingest *g = ctx;
@@ -200,7 +207,7 @@ int cmd_ingest(int argc, char **argv)
     lo_store_callbacks(g->store, &cb);
     g->tracker = lo_tracker_create(NULL, &cb);
     /* One clock for all the files: they are read as one feed. */
-    msgfeed_callbacks fcb = {.ctx = g, .take = take, .tick = tick, .status = status};
+    msgfeed_callbacks fcb = {.ctx = g, .take = take, .tick = tick, .status = status, .prefetch = prefetch};
     msgfeed *feed = g->tracker ? msgfeed_create(&fcb, start, !quiet && isatty(STDERR_FILENO)) : NULL;
     if (!feed) {
         cli_error("out of memory");

@@ -33,7 +33,11 @@ struct msgfeed {
     msgfeed_callbacks cb;
     lo_stream *stream;     /* current NMEA input */
     lo_import *import;     /* current CSV input */
-    lo_message msg;
+    /* The delay line: decoded messages wait MSGFEED_AHEAD places for take,
+     * so that their records can be fetched from memory meanwhile. */
+    lo_message ring[MSGFEED_AHEAD];
+    int64_t ring_t[MSGFEED_AHEAD];
+    uint64_t ring_in, ring_out; /* messages put in, taken out */
     lo_message rows[LO_IMPORT_MAX_MESSAGES];
     lo_report_clock clock; /* for reports without a receive time (docs/time.md) */
     const char *path;
@@ -76,10 +80,48 @@ void msgfeed_destroy(msgfeed *f)
 const msgfeed_counts *msgfeed_get_counts(const msgfeed *f) { return &f->n; }
 double msgfeed_elapsed(const msgfeed *f) { return now_s() - f->t_start; }
 
+/* The next free place of the delay line (the oldest waiting message is taken
+ * first when the line is full). */
+static lo_message *ring_slot(msgfeed *f)
+{
+    if (f->ring_in - f->ring_out == MSGFEED_AHEAD) {
+        unsigned k = (unsigned)(f->ring_out++ % MSGFEED_AHEAD);
+        f->n.messages++;
+        f->cb.take(f->cb.ctx, &f->ring[k], f->ring_t[k]);
+    }
+    return &f->ring[f->ring_in % MSGFEED_AHEAD];
+}
+
+/* The message just written into ring_slot() enters the line. */
+static void ring_push(msgfeed *f, int64_t t)
+{
+    f->ring_t[f->ring_in % MSGFEED_AHEAD] = t;
+    f->ring_in++;
+    if (!f->cb.prefetch)
+        return;
+    /* Bucket now, record 6 messages on, the detector's record 11 on: each
+     * stage's load has arrived when the next one reads it. */
+    static const unsigned back[3] = {0, 6, 11};
+    for (int stage = 0; stage < 3; stage++)
+        if (f->ring_in - f->ring_out > back[stage])
+            f->cb.prefetch(f->cb.ctx, &f->ring[(f->ring_in - 1 - back[stage]) % MSGFEED_AHEAD], stage);
+}
+
+/* Everything waiting goes to take (end of a file, a quiet pipe). */
+static void ring_flush(msgfeed *f)
+{
+    while (f->ring_out < f->ring_in) {
+        unsigned k = (unsigned)(f->ring_out++ % MSGFEED_AHEAD);
+        f->n.messages++;
+        f->cb.take(f->cb.ctx, &f->ring[k], f->ring_t[k]);
+    }
+}
+
 static void take(msgfeed *f, const lo_message *m, int64_t t)
 {
-    f->n.messages++;
-    f->cb.take(f->cb.ctx, m, t);
+    lo_message *slot = ring_slot(f);
+    *slot = *m;
+    ring_push(f, t);
 }
 
 /* A decoded NMEA message: its time from the feed, else from the clock. */
@@ -87,19 +129,20 @@ static void on_payload(void *ctx, const lo_payload *p)
 {
     msgfeed *f = ctx;
     lo_reject why;
-    if (lo_decode(p->bits, p->nbits, &f->msg, &why)) {
+    lo_message *m = ring_slot(f); /* decoded in place: no copy */
+    if (lo_decode(p->bits, p->nbits, m, &why)) {
         lo_stream_count_reject(f->stream, why);
         f->n.undecodable++;
         return;
     }
-    lo_stream_count_decoded(f->stream, f->msg.type);
-    f->msg.meta = p->meta;
-    int64_t t = lo_report_clock_time(&f->clock, &f->msg);
+    lo_stream_count_decoded(f->stream, m->type);
+    m->meta = p->meta;
+    int64_t t = lo_report_clock_time(&f->clock, m);
     if (t == LO_TIME_NONE) {
         f->n.untimed++;
         return;
     }
-    take(f, &f->msg, t);
+    ring_push(f, t);
 }
 
 static void on_reject(void *ctx, lo_reject why, const char *raw, size_t len, uint64_t line)
@@ -198,6 +241,7 @@ int msgfeed_file(msgfeed *f, const char *path)
             /* A pipe or socket may be quiet for long: tick anyway. */
             struct pollfd pfd = {.fd = fd, .events = POLLIN};
             if (poll(&pfd, 1, QUIET_TICK_MS) == 0) {
+                ring_flush(f);
                 if (tick(f)) {
                     rc = -1;
                     break;
@@ -258,6 +302,7 @@ int msgfeed_file(msgfeed *f, const char *path)
     }
     if (f->stream) {
         lo_stream_finish(f->stream);
+        ring_flush(f);
         const lo_stats *s = lo_stream_stats(f->stream);
         f->n.nmea.lines += s->lines;
         f->n.nmea.payloads += s->payloads;
@@ -273,6 +318,7 @@ int msgfeed_file(msgfeed *f, const char *path)
         }
         free(l);
     }
+    ring_flush(f);
     if (f->import) {
         const lo_import_stats *s = lo_import_get_stats(f->import);
         f->n.csv_rows += s->rows;

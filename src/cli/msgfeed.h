@@ -21,7 +21,13 @@ typedef struct msgfeed_callbacks {
     int (*tick)(void *ctx);
     /* Extra text for the progress line ("11075 vessels"); may be NULL. */
     void (*status)(void *ctx, char *buf, size_t cap);
+    /* May be NULL. Messages reach take MSGFEED_AHEAD messages after they are
+     * decoded; meanwhile prefetch is called for each with stage 0, 1 and 2,
+     * some messages apart, to warm the caches for it (lo_tracker_prefetch). */
+    void (*prefetch)(void *ctx, const lo_message *m, int stage);
 } msgfeed_callbacks;
+
+#define MSGFEED_AHEAD 16
 
 typedef struct msgfeed_counts {
     uint64_t messages;                /* given to take */

@@ -4,6 +4,7 @@
  * clock, dispatch of the tracker's callbacks to the modules, and the helpers
  * that build an event. The rules themselves live in detect_<module>.c. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -540,6 +541,10 @@ lo_detector *lo_detect_create(const lo_detect_config *cfg, const lo_detect_env *
     if (cb)
         d->cb = *cb;
     d->now = LO_TIME_NONE;
+    /* A tenth of the gap threshold, at most 10 minutes: an open-gap notice is
+     * at most that late. */
+    double lazy = d->cfg.gap_min_h * 3.6e6 / 10.0;
+    d->lru_lazy_ms = lazy > 600000.0 ? 600000 : lazy < 1.0 ? 1 : (int64_t)lazy;
     if (hash_grow(d) < 0) {
         free(d);
         return NULL;
@@ -567,6 +572,21 @@ void lo_detect_destroy(lo_detector *d)
     free(d->hash);
     free(d->by_slot);
     free(d);
+}
+
+void lo_detect_prefetch(const lo_detector *d, uint32_t slot)
+{
+    if (!slot || slot >= d->slot_cap || !d->by_slot[slot])
+        return;
+    uint32_t i = d->by_slot[slot] - 1;
+    const dvessel *v = &d->chunks[i >> CHUNK_BITS][i & (CHUNK - 1)];
+    /* The head of the record and the start of each module's part. */
+    const char *base = (const char *)v;
+    static const size_t parts[] = {0, 64, offsetof(dvessel, gap), offsetof(dvessel, loiter), offsetof(dvessel, enc),
+                                   offsetof(dvessel, zone), offsetof(dvessel, watch), offsetof(dvessel, ident),
+                                   offsetof(dvessel, spoof)};
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
+        __builtin_prefetch(base + parts[k]);
 }
 
 void lo_detect_advance(lo_detector *d, int64_t now)
@@ -599,13 +619,17 @@ void lo_detect_on_point(void *vd, const lo_vessel *v, const lo_track_point *p)
 #undef PT_
     dv->prev = det_point_of(p);
     dv->has_prev = true;
-    /* Newest end of the list by last report. */
-    uint32_t idx = i1 ? i1 : det_vessel_index1(d, dv);
+    /* Newest end of the list by last report, at most once per lru_lazy_ms. */
+    uint32_t idx = dv->self;
     if (dv->parked) {
         lru_append(d, dv, idx);
-    } else if (d->lru_tail != idx) {
-        lru_unlink(d, dv, idx);
-        lru_append(d, dv, idx);
+        dv->lru_t = p->time_ms;
+    } else if (p->time_ms - dv->lru_t >= d->lru_lazy_ms) {
+        if (d->lru_tail != idx) {
+            lru_unlink(d, dv, idx);
+            lru_append(d, dv, idx);
+        }
+        dv->lru_t = p->time_ms;
     }
     lo_detect_advance(d, p->time_ms);
 }

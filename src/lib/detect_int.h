@@ -59,6 +59,7 @@ typedef struct dvessel {
     uint32_t self;               /* its own index + 1 */
     uint32_t prev_lru, next_lru; /* list by last report: index + 1, 0 = none */
     bool parked;                 /* off the LRU list (a gap module's dark vessel) */
+    int64_t lru_t;               /* report time when last put at the list's newest end */
     bool has_prev;
     det_point prev;              /* previous position (before the one being handled) */
     lo_event_vessel who;         /* identity as of now */
@@ -82,7 +83,13 @@ struct lo_detector {
     uint32_t nchunks, nrecords, free_head; /* free list threads through mmsi == 0 records' next_lru */
     uint32_t *hash;
     uint32_t hash_cap, count;
-    uint32_t lru_head, lru_tail;  /* oldest, newest: index + 1 */
+    /* The list by last report: oldest (head) to newest (tail), index + 1. A
+     * vessel goes back to the newest end only when its place there is
+     * lru_lazy_ms old (moving it on every report cost two cache misses a
+     * message), so its last report is at most lru_lazy_ms newer than its
+     * place says: walkers check prev.t and may stop up to that early. */
+    uint32_t lru_head, lru_tail;
+    int64_t lru_lazy_ms;
     uint32_t *by_slot;            /* tracker slot (lo_vessel.slot) -> index + 1 */
     uint32_t slot_cap;
     lo_event ev;                  /* the event being built (one at a time) */

@@ -381,6 +381,27 @@ static uint32_t find_index(const lo_tracker *t, uint32_t mmsi)
     return 0;
 }
 
+void lo_tracker_prefetch(const lo_tracker *t, uint32_t mmsi, int stage)
+{
+    uint32_t h = hash_mmsi(t, mmsi);
+    if (stage == 0) {
+        __builtin_prefetch(bucket_of(t, h, 0));
+        if (t->rehashing)
+            __builtin_prefetch(bucket_of(t, h, 1));
+        return;
+    }
+    uint32_t b0 = h & t->mask[0];
+    uint32_t i = !t->rehashing || b0 >= t->rehash_pos ? t->tab[0][b0] : *bucket_of(t, h, 1);
+    if (i) {
+        /* The lines an update touches: identity, last point, links, fingerprints, segments. */
+        const char *r = (const char *)R(t, i);
+        for (size_t off = 0; off < sizeof(rec); off += 64)
+            __builtin_prefetch(r + off);
+    }
+}
+
+uint32_t lo_tracker_slot(const lo_tracker *t, uint32_t mmsi) { return find_index(t, mmsi); }
+
 static void rehash_step(lo_tracker *t, uint32_t nbuckets)
 {
     if (!t->rehashing)
