@@ -321,7 +321,9 @@ def main():
     check(n_events > 0, "store holds the events (%d)" % n_events)
 
     # ---- restart: resumes from the store; the token ----
-    s = Server(["--udp", "0", "--http", "0", "--db", live_db, "--no-detect", "--token", "sekret"], "run2")
+    # (--web: a directory with no page, whether or not this build has the web map)
+    s = Server(["--udp", "0", "--http", "0", "--db", live_db, "--no-detect", "--token", "sekret",
+                "--web", os.path.join(WORK, "no-web-here")], "run2")
     code, body, hdr = s.get("/api/vessels")
     check(code == 401 and "Bearer" in hdr.get("WWW-Authenticate", ""), "--token: 401 without it")
     check(s.get("/metrics", raw=True)[0] == 401, "--token: /metrics wants it too")
