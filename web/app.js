@@ -472,6 +472,10 @@
     vessels.redraw();
   });
 
+  document.addEventListener('keydown', (k) => {
+    if (k.key === 'Escape' && !card.hidden && document.activeElement !== document.getElementById('search-box')) document.getElementById('card-close').click();
+  });
+
   function dl(rows) {
     const d = el('dl');
     for (const [k, v, id] of rows) d.append(el('dt', null, k), el('dd', id ? { 'data-field': id } : null, v == null || v === '' ? '—' : v));
@@ -582,10 +586,15 @@
     return li;
   }
 
+  const sevSelect = document.getElementById('event-severity');
+  sevSelect.addEventListener('change', () => renderEvents());
   function renderEvents() {
-    const all = Array.from(state.events.values()).sort(byNewest);
-    countEl.textContent = all.length ? `(${all.length.toLocaleString('en')}${all.length > MAX_LISTED ? `, newest ${MAX_LISTED} listed` : ''})` : '';
-    if (!all.length) { listEl.replaceChildren(el('li', { class: 'empty' }, 'No events yet.')); return; }
+    const min = SEV_RANK[sevSelect.value] || 1;
+    const total = state.events.size;
+    const all = Array.from(state.events.values()).filter((e) => (SEV_RANK[e.severity] || 1) >= min).sort(byNewest);
+    const shown = all.length < total ? `${all.length.toLocaleString('en')} of ${total.toLocaleString('en')}` : total.toLocaleString('en');
+    countEl.textContent = total ? `(${shown}${all.length > MAX_LISTED ? `, newest ${MAX_LISTED} listed` : ''})` : '';
+    if (!all.length) { listEl.replaceChildren(el('li', { class: 'empty' }, total ? 'None of this severity.' : 'No events yet.')); return; }
     listEl.replaceChildren(...all.slice(0, MAX_LISTED).map(eventItem));
   }
   let eventsTimer = 0;

@@ -255,6 +255,13 @@ async function main() {
       const starts = await page.evaluate((list) => list.map((id) => window.lookout.state.events.get(id).start_ms), items);
       check('events newest first', starts.every((t, i) => i === 0 || t <= starts[i - 1]));
     }
+    // The severity filter: 'medium and up' lists exactly the API's medium and high events.
+    const sevIds = new Set(evs.events.filter((e) => e.severity === 'medium' || e.severity === 'high').map((e) => String(e.id)));
+    await page.selectOption('#event-severity', 'medium');
+    const filtered = await page.$$eval('#event-list li.event', (li) => li.map((x) => x.dataset.id));
+    check('the severity filter lists the medium and high events', filtered.length === Math.min(sevIds.size, 500) &&
+      filtered.every((id) => sevIds.has(id)), `${filtered.length} listed, ${sevIds.size} from the API`);
+    await page.selectOption('#event-severity', 'info');
     if (items.length) {
       await page.click('#event-list li.event >> nth=0');
       await page.waitForSelector('#event-list li.event.selected');
