@@ -4,7 +4,7 @@
 #      real sentences, repeated, one per datagram), 100 stream clients of which
 #      20 never read, 20 slow-loris HTTP connections, garbage, slow-loris and
 #      silent feeders on the TCP listen port; counts reconcile, RSS flat over
-#      the second half, SIGTERM exits 0 with a sound store;
+#      the last third, SIGTERM exits 0 with a sound store;
 #   2. the highest UDP rate with no drop (10 s runs, no stream clients, no
 #      abuse): neither the queue nor the kernel's socket buffer dropped a line;
 #   3. latency from a UDP datagram leaving the sender to its `position` record

@@ -15,7 +15,7 @@ UDP at --rate sentences/s for --duration s:
 
 Then: the queue drains; per source received = decoded + rejected + other +
 dropped (+ pending); the sender's count = received + the kernel's counted UDP
-drops; RSS is flat over the second half; SIGTERM exits 0 with a sound store.
+drops; RSS is flat over the last third; SIGTERM exits 0 with a sound store.
 Prints one JSON summary line (for BENCHMARKS.md) and exits 1 on a failure.
 
 usage: serve_load.py --lookout PATH --sender PATH --data DIR --work DIR
@@ -49,7 +49,7 @@ ap.add_argument("--stalled", type=int, default=20, help="of which never read")
 ap.add_argument("--loris", type=int, default=20)
 ap.add_argument("--probes", type=int, default=0)
 ap.add_argument("--no-abuse", action="store_true", help="no garbage, loris or stalled clients (rate search)")
-ap.add_argument("--rss-check", action="store_true", help="fail when RSS grows over the second half")
+ap.add_argument("--rss-check", action="store_true", help="fail when RSS grows over the last third")
 ap.add_argument("--no-detect", action="store_true", help="run the service without detectors")
 a = ap.parse_args()
 
@@ -219,23 +219,28 @@ def probe_thread():
             chunk = s.recv(1 << 20)
             if not chunk:
                 break
-            buf += chunk
         except socket.timeout:
-            pass
+            continue
         t = time.perf_counter()
-        while True:
-            i = buf.find(b"\n\n")
-            if i < 0:
-                break
-            rec, buf = buf[:i], buf[i + 2:]
-            if rec.startswith(b"event: position"):
-                m = re.search(rb'"mmsi":(\d+)', rec)
-                if m and int(m.group(1)) in sent and 10000000 <= int(m.group(1)) < 100000000:
-                    lat_pos.append((t - sent[int(m.group(1))]) * 1000)
-            elif rec.startswith(b"event: event") and b'"mmsi_invalid"' in rec:
-                m = re.search(rb'"vessels":\[\{"mmsi":(\d+)', rec)
-                if m and int(m.group(1)) in sent:
-                    lat_ev.append((t - sent.pop(int(m.group(1)))) * 1000)
+        # regular expressions over the raw bytes (the stream carries every
+        # vessel's positions: parsing each record in Python would lag behind)
+        data = buf + chunk
+        for m in POS_RE.finditer(data):
+            mm = int(m.group(1))
+            if mm in sent and mm not in got_pos:
+                got_pos.add(mm)
+                lat_pos.append((t - sent[mm]) * 1000)
+        for m in EV_RE.finditer(data):
+            mm = int(m.group(1))
+            if mm in sent and mm not in got_ev:
+                got_ev.add(mm)
+                lat_ev.append((t - sent[mm]) * 1000)
+        buf = data[-4096:]  # a record cut at the chunk's end is matched next time
+
+
+POS_RE = re.compile(rb'event: position\ndata: \{"mmsi":(\d{8}),')
+EV_RE = re.compile(rb'event: event\ndata: \{"id":"[0-9a-f]+","type":"mmsi_invalid"[^\n]*?"vessels":\[\{"mmsi":(\d{8}),')
+got_pos, got_ev = set(), set()
 
 
 probes_sent = 0
@@ -297,10 +302,14 @@ if not a.no_abuse:
     check(t_src["rejected"] > 0, "garbage on the TCP port rejected (%d lines)" % t_src["rejected"])
     check(t_src["idle_closed"] >= 5, "silent feeders closed (%d)" % t_src["idle_closed"])
     check(len(stats_ms) and max(stats_ms) < 5000, "HTTP answered all along (max %.0f ms)" % max(stats_ms))
-half = [k for t, k in rss if t >= a.duration / 2]
+# Memory fills its caps first (the queue and stream ring are touched at start;
+# SQLite's page cache, 64 MiB, fills as the database grows; the tracker and
+# detectors grow with vessels, which stop being new after one pass of the
+# sample), then stays: the last third of the run must be flat.
+half = [k for t, k in rss if t >= a.duration * 2 / 3]
 growth = (max(half) - half[0]) / half[0] if half else 0
 if a.rss_check:
-    check(growth < 0.10, "RSS flat over the second half: %d -> %d kB (%.1f%%)" % (half[0], max(half), growth * 100))
+    check(growth < 0.05, "RSS flat over the last third: %d -> %d kB (%.1f%%)" % (half[0], max(half), growth * 100))
 rc = None
 srv.send_signal(signal.SIGTERM)
 try:
@@ -327,9 +336,9 @@ summary = {
     "rejected": u["rejected"], "messages": u["messages"], "vessels": st["picture"]["vessels"],
     "sse_readers": len(readers), "sse_stalled": len(stalled), "sse_bytes_read": sse_bytes[0],
     "sse_closed_by_server": sse_closed[0], "stream": st["stream"], "queue_peak_bytes": st["queue"]["peak_bytes"],
-    "rss_kb_first": rss[0][1] if rss else None, "rss_kb_half": half[0] if half else None,
+    "rss_kb_first": rss[0][1] if rss else None, "rss_kb_last_third_start": half[0] if half else None,
     "rss_kb_max": max(k for _, k in rss) if rss else None,
-    "rss_mb_every_10s": [round(k / 1024) for t, k in rss[::10]], "rss_growth_second_half_pct": round(growth * 100, 1),
+    "rss_mb_every_10s": [round(k / 1024) for t, k in rss[::10]], "rss_growth_last_third_pct": round(growth * 100, 1),
     "stats_ms_p50": pct(stats_ms, 50), "stats_ms_max": round(max(stats_ms), 1) if stats_ms else None,
     "probes": a.probes, "position_ms_p50": pct(lat_pos, 50), "position_ms_p99": pct(lat_pos, 99),
     "positions_seen": len(lat_pos), "event_ms_p50": pct(lat_ev, 50), "event_ms_p99": pct(lat_ev, 99),
