@@ -192,9 +192,9 @@
 
   // ---- vessels: one canvas for all of them ----------------------------------------
   // Leaflet's own markers (one DOM node or path each) slow down in the
-  // thousands; this layer projects each vessel once per zoom, draws all of one
-  // colour in one path, and finds the vessel under the pointer through a grid
-  // of the drawn points.
+  // thousands; this layer projects each vessel once per zoom, stamps a
+  // ready-drawn sprite per vessel into one pixel buffer (below), and finds the
+  // vessel under the pointer through a grid of the drawn points.
 
   map.createPane('vessels').style.zIndex = 450;
   const CELL = 16;
@@ -688,7 +688,7 @@
       state.stream = 'connected';
       retry = 1000;
       renderStatus();
-      if (again) snapshot().catch(() => {}); // catch up on what passed while we were away
+      if (again || state.error) load(); // catch up on what passed while we were away
     });
     source.addEventListener('position', (m) => {
       let v;
@@ -767,15 +767,21 @@
   renderStatus();
   // For the browser test and the curious at the console.
   window.lookout = { map, vessels, state, trackLayer, highlightLayer, selectVessel, selectEvent, loaded: false };
-  snapshot().then(() => {
-    state.loaded = window.lookout.loaded = true;
-    document.body.dataset.loaded = 'true';
-  }, (err) => {
-    console.error(err);
-    state.error = `could not load: ${err.message || err}`;
-    renderStatus();
-    renderEvents();
-    document.body.dataset.loaded = 'error';
-  });
+  // The picture: at the start, and again whenever the stream comes back.
+  function load() {
+    return snapshot().then(() => {
+      state.error = null;
+      state.loaded = window.lookout.loaded = true;
+      renderStatus();
+      document.body.dataset.loaded = 'true';
+    }, (err) => {
+      console.warn(err); // shown on the status line
+      state.error = `could not load: ${err.message || err}`;
+      renderStatus();
+      renderEvents();
+      if (!state.loaded) document.body.dataset.loaded = 'error';
+    });
+  }
+  load();
   connect();
 })();
