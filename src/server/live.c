@@ -74,9 +74,8 @@ static bool watched(live *l, const lo_vessel *v)
 static void on_point(void *ctx, const lo_vessel *v, const lo_track_point *p)
 {
     live *l = ctx;
-    l->store_cb.on_point(l->store_cb.ctx, v, p);
-    if (l->det)
-        dthread_point(l->det, v, p);
+    /* Picture and stream first: the store or the detector FIFO may make
+     * this thread wait (a full batch waits for the writer), the map need not. */
     pic_vessel pv;
     /* the watch-list match changes with identity only: on_vessel sets it */
     if (pic_set(l->pic, v, -1, srv_now_ms(), l->cfg.stream_interval_ms, &pv)) {
@@ -88,6 +87,9 @@ static void on_point(void *ctx, const lo_vessel *v, const lo_track_point *p)
         }
         l->pos.overflow = false;
     }
+    l->store_cb.on_point(l->store_cb.ctx, v, p);
+    if (l->det)
+        dthread_point(l->det, v, p);
 }
 
 static void on_identity(void *ctx, const lo_vessel *v, const lo_identity_change *c)
