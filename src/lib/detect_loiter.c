@@ -7,7 +7,9 @@
  * bounded trail for evidence, sums for the mean position and speed. A run
  * survives fast positions for less than LOITER_FAST_TOL_MS (one noisy report,
  * a short repositioning) and ends at its last slow position when the ship is
- * fast for longer, or when it was silent for more than LOITER_MAX_GAP_MS. The
+ * fast for longer, when it was silent for more than LOITER_MAX_GAP_MS, or at a
+ * position of another of the tracker's segments (one MMSI sent by two
+ * transmitters, or a spoofed position, never makes one slow run). The
  * distance to the shore is looked up once a run, at the mean position, when
  * the run first lasts loiter_min_h: beyond loiter_shore_nm an OPEN event goes
  * out, and the run is CLOSED (or ONGOING at the end of the input) with the
@@ -119,7 +121,10 @@ void det_loiter_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_
     if (!det_is_ship(v->kind))
         return;
     det_loiter_vessel *L = &dv->loiter;
-    if (L->state != DET_LOITER_NONE && p->time_ms - L->trail.last.t > LOITER_MAX_GAP_MS)
+    /* A silence, or a position of another track segment (two transmitters on
+     * one MMSI, a spoofed position: docs/tracking.md), ends the run. */
+    if (L->state != DET_LOITER_NONE && (p->time_ms - L->trail.last.t > LOITER_MAX_GAP_MS ||
+                                        (uint16_t)p->segment != L->trail.last.segment))
         run_end(d, dv, LO_EVENT_CLOSED);
     unsigned s10 = det_speed10(dv, p);
     if (s10 == DET_SPEED_NA)
