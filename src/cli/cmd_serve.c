@@ -552,8 +552,7 @@ int cmd_serve(int argc, char **argv)
     }
 stop:
     /* stop accepting and reading; the pipeline drains what was queued */
-    srv_ingest_stop(in);
-    in = NULL;
+    srv_ingest_stop(in); /* its counters stay for HTTP until the end */
     lq_close(q);
     rc = live_stop(lv) || failed ? 1 : 0;
     if (rc && !failed)
@@ -564,7 +563,7 @@ stop:
         fprintf(stderr, "lookout: store flushed, stopped\n");
 out:
     http_stop(http);
-    srv_ingest_stop(in);
+    srv_ingest_destroy(in);
     live_destroy(lv);
     sse_destroy(sse);
     pic_destroy(pic);

@@ -671,7 +671,7 @@ srv_ingest *srv_ingest_start(srv_source *src, int nsrc, lq *q, const srv_ingest_
             rc = start_thread(in, i, replay_main);
         if (rc) {
             snprintf(err, errlen, "cannot start a thread");
-            srv_ingest_stop(in);
+            srv_ingest_destroy(in);
             return NULL;
         }
     }
@@ -687,7 +687,7 @@ fail:
 
 void srv_ingest_stop(srv_ingest *in)
 {
-    if (!in)
+    if (!in || atomic_load(&in->stop))
         return;
     atomic_store(&in->stop, 1);
     if (in->net_started)
@@ -700,8 +700,18 @@ void srv_ingest_stop(srv_ingest *in)
             atomic_store(&in->src[i].up, 0);
             if (in->src[i].kind == SRV_UDP)
                 lq_push_end(in->q, in->src[i].conn, (uint16_t)i);
+            in->fds[i] = -1;
         }
+        in->started[i] = false;
     }
+    in->net_started = false;
+}
+
+void srv_ingest_destroy(srv_ingest *in)
+{
+    if (!in)
+        return;
+    srv_ingest_stop(in);
     free(in->dgram);
     free(in);
 }

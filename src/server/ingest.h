@@ -26,8 +26,10 @@ typedef struct srv_ingest_config {
 srv_ingest *srv_ingest_start(srv_source *src, int nsrc, lq *q, const srv_ingest_config *cfg, char *err,
                              size_t errlen);
 /* Stop accepting and reading, close everything, queue an end record for every
- * open connection, join the threads. */
+ * open connection, join the threads. The counters stay readable until
+ * srv_ingest_destroy (HTTP may still ask while the pipeline drains). */
 void srv_ingest_stop(srv_ingest *in);
+void srv_ingest_destroy(srv_ingest *in);
 
 /* Kernel-level UDP drops (SO_RXQ_OVFL) of source i: datagrams the socket
  * buffer had no room for before we could read them. */

@@ -276,14 +276,17 @@ sent = json.loads(sender.stdout.read())
 # keeps up with leaves (almost) nothing queued
 backlog = get("/api/stats")["sources"][0]["queued"]
 
-# drain
-deadline = time.time() + 120
+# drain: the socket buffer (8 MiB) may still hold datagrams the UDP thread
+# has not read, then the queue lines the pipeline has not taken
+deadline = time.time() + 180
+last = -1
 while time.time() < deadline:
     st = get("/api/stats")
     u = st["sources"][0]
-    if u["queued"] == 0:
+    if u["queued"] == 0 and u["datagrams"] == last:
         break
-    time.sleep(0.5)
+    last = u["datagrams"]
+    time.sleep(1.0)
 time.sleep(1.0)  # probes in flight
 stop.set()
 st = get("/api/stats")

@@ -338,6 +338,32 @@ def main():
     check(s.get("/", raw=True)[0] == 404, "the page stays open without the token (404: no web dir here)")
     check(s.stop() == 0, "second SIGTERM: exit 0")
 
+    # ---- SIGTERM in the middle of a replay, with requests going on ----
+    s = Server(["--replay", LOG, "--speed", "0", "--udp", "0", "--http", "0", "--db",
+                os.path.join(WORK, "live.db"), "--no-geo"], "run3")
+    answered = [0, 0]
+
+    def hammer():
+        while True:
+            try:
+                code = s.get("/api/stats")[0]
+                s.get("/api/vessels?limit=10")
+                answered[0 if code == 200 else 1] += 1
+            except OSError:
+                return
+
+    import threading
+    th = threading.Thread(target=hammer)
+    th.start()
+    time.sleep(1.5)
+    rc = s.stop()
+    th.join(timeout=60)
+    check(rc == 0 and answered[0] > 0, "SIGTERM mid-replay while requests come: exit %s (%d answered)" %
+          (rc, answered[0]))
+    con = sqlite3.connect(os.path.join(WORK, "live.db"))
+    check(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "store sound after a stop mid-replay")
+    con.close()
+
     if failures:
         print("%d FAILED" % len(failures))
         sys.exit(1)
