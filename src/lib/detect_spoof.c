@@ -33,7 +33,10 @@
 #define CL_MOVE_M 25.0                  /* moved less than this: staying put (in the cluster grid) */
 #define CL_STILL_MS 60000               /* ... for at least this long */
 #define CL_TIGHT_M 10.0                 /* "the same position": within this of each other */
-#define CC_STEP_M 200.0                 /* circle samples at least this far apart (before a fit) */
+#define CC_STEP_M 150.0                 /* circle samples at least this far apart */
+#define CC_TURN_KEEP 0.9f               /* leaky sum of chord turns: weight kept per sample */
+#define CC_TURN_MIN 15.0f               /* degrees of that sum before samples are fitted */
+#define CS_BEAR_NONE INT16_MIN
 #define CC_MIN_R_M 150.0                /* smaller circles: anchor swing, not a spoof */
 #define CC_MIN_SWEEP 180.0              /* degrees gone round before a vessel counts as circling */
 #define REST_R_M 500.0                  /* staying put: within this of where it stopped */
@@ -77,13 +80,22 @@ static inline double qdist(const det_spoof_vessel *s, const det_point *q, int32_
 
 static inline void k_update(det_spoof_vessel *s, const det_point *q)
 {
-    if (s->k == 0 || abs(q->lat - s->k_lat) > 100000) {
-        s->k_lat = q->lat;
+    if (s->k == 0 || abs(q->lat / 10000 - s->k_lat) > 10) {
+        s->k_lat = (int16_t)(q->lat / 10000);
         s->k = (float)cos(lo_udeg(q->lat) * (M_PI / 180.0));
         if (s->k < 0.01f)
             s->k = 0.01f;
     }
 }
+
+/* A position kept without speed and course, as evidence. */
+static det_point dpt(int64_t t, int32_t lat, int32_t lon)
+{
+    det_point p = {t, lat, lon, 1023, 3600, 0, 15, 0};
+    return p;
+}
+
+static uint32_t secs(int64_t t_ms) { return (uint32_t)(t_ms / 1000); }
 
 /* ---- jumps ------------------------------------------------------------------------------ */
 
@@ -180,19 +192,18 @@ static void rest_point(const lo_detector *d, det_spoof_vessel *s, const det_poin
     (void)d;
     if (jumped || s->jump_out)
         return;
-    if (s->rest_t0 && qdist(s, q, s->rest_lat, s->rest_lon) <= REST_R_M) {
-        s->rest_last = *q;
+    if (s->rest_s0 && qdist(s, q, s->rest_lat, s->rest_lon) <= REST_R_M) {
+        s->rest_last_s = secs(q->t);
     } else {
-        if (s->rest_t0 && s->rest_last.t - s->rest_t0 >= REST_MIN_MS) {
-            s->stay_last = s->rest_last;
+        if (s->rest_s0 && (int64_t)(s->rest_last_s - s->rest_s0) * 1000 >= REST_MIN_MS) {
+            s->stay_last = dpt((int64_t)s->rest_last_s * 1000, s->rest_lat, s->rest_lon);
             s->stay_left = *q;
             s->stay_valid = true;
             s->left_n = 0;
         }
         s->rest_lat = q->lat;
         s->rest_lon = q->lon;
-        s->rest_t0 = q->t;
-        s->rest_last = *q;
+        s->rest_s0 = s->rest_last_s = secs(q->t);
     }
     if (s->stay_valid)
         s->left_n++;
@@ -290,7 +301,10 @@ static void mm_end_run(lo_detector *d, dvessel *dv)
 
 static void mm_reset(det_spoof_vessel *s, const det_point *q)
 {
-    s->mm_ref = *q;
+    s->mm_t = q->t;
+    s->mm_lat = q->lat;
+    s->mm_lon = q->lon;
+    s->mm_seg = q->segment;
     s->mm_has_ref = true;
     s->mm_path_m = 0;
     s->mm_sog_sum = 0;
@@ -302,7 +316,7 @@ static void mm_point(lo_detector *d, dvessel *dv, const det_point *q, double hop
     det_spoof_vessel *s = &dv->spoof;
     if (q->type == 27)
         return; /* coarse positions and whole knots */
-    if (!s->mm_has_ref || !hop_ok || q->segment != s->mm_ref.segment || q->t - dv->prev.t > MM_MAX_HOP_MS) {
+    if (!s->mm_has_ref || !hop_ok || q->segment != s->mm_seg || q->t - dv->prev.t > MM_MAX_HOP_MS) {
         mm_end_run(d, dv);
         mm_reset(s, q);
         return;
@@ -313,7 +327,7 @@ static void mm_point(lo_detector *d, dvessel *dv, const det_point *q, double hop
         s->mm_sog_sum += q->speed;
         s->mm_sog_n++;
     }
-    int64_t dt = q->t - s->mm_ref.t;
+    int64_t dt = q->t - s->mm_t;
     if (dt < MM_INTERVAL_MS)
         return;
     if (s->mm_sog_n >= MM_MIN_SOG) {
@@ -322,8 +336,8 @@ static void mm_point(lo_detector *d, dvessel *dv, const det_point *q, double hop
         double diff = fabs(rep - imp);
         if (diff > d->cfg.mismatch_min_kn) {
             if (!s->mm_intervals) {
-                s->mm_start = s->mm_ref.t;
-                s->mm_first = s->mm_ref;
+                s->mm_start = s->mm_t;
+                s->mm_first = dpt(s->mm_t, s->mm_lat, s->mm_lon);
                 s->mm_rep_sum = s->mm_imp_sum = s->mm_diff_max = 0;
             }
             s->mm_intervals++;
@@ -597,23 +611,27 @@ static void cluster_point(lo_detector *d, dvessel *dv, const det_point *q)
 {
     det_spoof_vessel *s = &dv->spoof;
     int64_t window = (int64_t)(d->cfg.cluster_window_min * 60000.0);
-    bool still = qdist(s, q, s->cl_pt.lat, s->cl_pt.lon) <= CL_MOVE_M;
-    if (!still || !s->cl_pt.t) {
+    bool still = qdist(s, q, s->cl_lat, s->cl_lon) <= CL_MOVE_M;
+    int64_t cl_t = (int64_t)s->cl_s * 1000;
+    if (!still || !s->cl_s) {
         /* moving: out of the grid until it stays put */
         grid_remove(d, dv, 0);
-        s->cl_pt = *q;
+        s->cl_lat = q->lat;
+        s->cl_lon = q->lon;
+        s->cl_s = secs(q->t);
         return;
     }
-    if (q->t - s->cl_pt.t < CL_STILL_MS || (s->cl_in && q->t - s->cl_pt.t < window / 4))
+    if (q->t - cl_t < CL_STILL_MS || (s->cl_in && q->t - cl_t < window / 4))
         return; /* not yet a minute in one place, or listed not long ago */
     /* staying put: (re)insert with this time and look around */
-    int64_t since = s->cl_pt.t;
-    s->cl_pt = *q;
+    int64_t since = cl_t;
+    s->cl_lat = q->lat;
+    s->cl_lon = q->lon;
+    s->cl_s = secs(q->t);
     double cell = d->cfg.cluster_radius_m;
     double lat = lo_udeg(q->lat), lon = lo_udeg(q->lon);
     int64_t row = cell_row(lat, cell);
     grid_insert(d, dv, 0, cell_key(row, cell_col(row, lon, cell)));
-    s->cl_pt.t = q->t;
     det_spoof_grid *gr = &d->spoof.cl;
     uint32_t n_sus = 0, n_tight = 0, n_all = 0;
     uint32_t near[DET_SPOOF_SITE_MEMBERS];
@@ -628,10 +646,10 @@ static void cluster_point(lo_detector *d, dvessel *dv, const det_point *q)
                 dvessel *o = det_vessel_at(d, i);
                 uint32_t next = o->spoof.cl_next;
                 if (o->spoof.cl_key == key) {
-                    if (q->t - o->spoof.cl_pt.t > window) {
+                    if (q->t - (int64_t)o->spoof.cl_s * 1000 > window) {
                         grid_remove(d, o, 0);
                     } else {
-                        double m = qdist(s, q, o->spoof.cl_pt.lat, o->spoof.cl_pt.lon);
+                        double m = qdist(s, q, o->spoof.cl_lat, o->spoof.cl_lon);
                         if (m <= d->cfg.cluster_radius_m) {
                             n_all++;
                             n_sus += suspect(o);
@@ -665,7 +683,8 @@ static void cluster_point(lo_detector *d, dvessel *dv, const det_point *q)
         dvessel *o = det_vessel_at(d, near[k]);
         if (!fresh || suspect(o) || n_tight >= need) {
             uint32_t before = st->total;
-            site_add(st, o->mmsi, &o->spoof.cl_pt);
+            det_point op = o == dv ? *q : dpt((int64_t)o->spoof.cl_s * 1000, o->spoof.cl_lat, o->spoof.cl_lon);
+            site_add(st, o->mmsi, &op);
             if (st->total > before && suspect(o))
                 st->suspects++;
         }
@@ -736,15 +755,22 @@ static bool circle_fit(const lo_detector *d, det_spoof_vessel *s, double *clat, 
     return true;
 }
 
-static void circle_sample_reset(det_spoof_vessel *s, const det_point *q)
+/* Start over at q: no samples in the ring, no turning, no fit. */
+static void circle_sample_reset(lo_detector *d, dvessel *dv, const det_point *q)
 {
-    s->cs_n = 1;
-    s->cs_head = 1 % DET_SPOOF_SAMPLES;
-    s->cs_lat[0] = s->cs_last_lat = q->lat;
-    s->cs_lon[0] = s->cs_last_lon = q->lon;
-    s->cs_t_last = q->t;
-    s->cc_fit = false;
-    s->cc_sweep = 0;
+    det_spoof_vessel *s = &dv->spoof;
+    s->cs_on = true;
+    s->cs_n = 0;
+    s->cs_head = 0;
+    s->cs_last_lat = q->lat;
+    s->cs_last_lon = q->lon;
+    s->cs_bear = CS_BEAR_NONE;
+    s->cs_turn = 0;
+    if (s->cc_fit) {
+        s->cc_fit = false;
+        s->cc_sweep = 0;
+        grid_remove(d, dv, 1);
+    }
 }
 
 static void circle_group(lo_detector *d, dvessel *dv, const det_point *q)
@@ -781,7 +807,8 @@ static void circle_group(lo_detector *d, dvessel *dv, const det_point *q)
             }
         }
     }
-    det_spoof_site *st = site_near(d->spoof.cc_sites, s->cc_lat, s->cc_lon, s->cc_r, tol, true);
+    /* an open circle takes fits up to twice the tolerance off (fits of noisy samples wander) */
+    det_spoof_site *st = site_near(d->spoof.cc_sites, s->cc_lat, s->cc_lon, s->cc_r, 2 * tol, true);
     if (!st && n < d->cfg.circle_min_vessels)
         return;
     bool fresh = false;
@@ -811,38 +838,59 @@ static void circle_group(lo_detector *d, dvessel *dv, const det_point *q)
 static void circle_point(lo_detector *d, dvessel *dv, const det_point *q, bool jumped)
 {
     det_spoof_vessel *s = &dv->spoof;
-    if (jumped || !s->cs_n) {
-        circle_sample_reset(s, q);
-        s->cc_since = q->t;
+    if (jumped || !s->cs_on || q->t - dv->prev.t > MM_MAX_HOP_MS * 3) {
+        circle_sample_reset(d, dv, q);
         return;
     }
     double step = CC_STEP_M;
     if (s->cc_fit) {
         step = s->cc_r * 0.3;
-        if (step < CC_STEP_M / 2)
-            step = CC_STEP_M / 2;
+        if (step < CC_STEP_M)
+            step = CC_STEP_M;
         if (step > 1000)
             step = 1000;
     }
-    if (qdist(s, q, s->cs_last_lat, s->cs_last_lon) < step)
+    double dy = (double)q->lat - s->cs_last_lat, dx = ((double)q->lon - s->cs_last_lon) * s->k;
+    if (dx > 180e6 * s->k)
+        dx -= 360e6 * s->k;
+    else if (dx < -180e6 * s->k)
+        dx += 360e6 * s->k;
+    if (sqrt(dx * dx + dy * dy) * (DEG_M * 1e-6) < step)
         return;
-    if (q->t - s->cs_t_last > MM_MAX_HOP_MS * 3) {
-        circle_sample_reset(s, q);
-        s->cc_since = q->t;
+    /* How steadily it turns, from the chords between samples alone (no fit, no ring):
+     * a leaky sum of the turn angles, so that GNSS noise on a straight track averages
+     * out while a circle's steady turn builds up. */
+    int bear = (int)lround(atan2(dx, dy) * (18000.0 / M_PI)); /* 1/100 degree */
+    if (s->cs_bear != CS_BEAR_NONE) {
+        int turn = bear - s->cs_bear;
+        if (turn > 18000)
+            turn -= 36000;
+        else if (turn < -18000)
+            turn += 36000;
+        s->cs_turn = s->cs_turn * CC_TURN_KEEP + (float)turn / 100.0f;
+    }
+    s->cs_bear = (int16_t)(bear > 18000 ? bear - 36000 : bear);
+    s->cs_last_lat = q->lat;
+    s->cs_last_lon = q->lon;
+    if (!s->cc_fit && fabsf(s->cs_turn) < CC_TURN_MIN) {
+        s->cs_n = 0; /* going straight (or wandering): nothing to fit */
         return;
     }
-    s->cs_lat[s->cs_head] = s->cs_last_lat = q->lat;
-    s->cs_lon[s->cs_head] = s->cs_last_lon = q->lon;
+    if (!s->cs_n)
+        s->cc_since = q->t;
+    s->cs_lat[s->cs_head] = q->lat;
+    s->cs_lon[s->cs_head] = q->lon;
     s->cs_head = (uint8_t)((s->cs_head + 1) % DET_SPOOF_SAMPLES);
     if (s->cs_n < DET_SPOOF_SAMPLES)
         s->cs_n++;
-    s->cs_t_last = q->t;
     double clat, clon, r, sweep;
     if (!circle_fit(d, s, &clat, &clon, &r, &sweep)) {
-        s->cc_fit = false;
-        s->cc_sweep = 0;
-        s->cc_since = q->t;
-        grid_remove(d, dv, 1);
+        if (s->cc_fit) {
+            s->cc_fit = false;
+            s->cc_sweep = 0;
+            s->cc_since = q->t;
+            grid_remove(d, dv, 1);
+        }
         return;
     }
     double tol = d->cfg.circle_tolerance_m;

@@ -13,27 +13,33 @@
 #define DET_SPOOF_MAX_SITES 64  /* cluster / circle alerts followed at once (each kind) */
 #define DET_SPOOF_SITE_MEMBERS 64
 
-/* Per vessel. The fields every position touches come first (two cache
- * lines); what only an event in progress needs comes after. */
+/* Per vessel (about 730 bytes). The fields every position touches come first
+ * (84 bytes: the two cache lines lo_detect_prefetch fetches); what only an
+ * event in progress needs comes after. */
 typedef struct det_spoof_vessel {
-    /* ---- hot ---- */
+    /* ---- hot: 84 bytes, read by every position (times in whole seconds where
+     * that is enough) ---- */
     float k;                     /* cos(latitude) near k_lat, for flat distances */
-    int32_t k_lat;
+    int16_t k_lat;               /* 1/100 degree */
+    bool jump_out : 1;           /* displaced now (waiting for a return) */
+    bool shared_open : 1, mm_has_ref : 1, mm_open : 1, land_open : 1, stay_valid : 1, cc_fit : 1, cs_on : 1;
+    uint8_t cs_n : 4, cs_head : 4; /* circle samples held, next slot */
     uint32_t seg_max;            /* highest tracker segment seen */
-    bool jump_out;               /* displaced now (waiting for a return) */
-    bool shared_open, mm_has_ref, mm_open, land_open, stay_valid, cl_in, cc_fit;
-    uint8_t cs_n, cs_head;       /* circle samples held, next slot */
-    uint16_t mm_sog_n;
-    float mm_path_m;
+    uint16_t mm_sog_n, mm_seg;   /* speed mismatch: reported speeds summed, segment of the interval */
+    float mm_path_m;             /* path length since mm_t */
     uint32_t mm_sog_sum;         /* 1/10 kn */
+    int64_t mm_t;                /* start of the speed interval ... */
     uint32_t left_n;             /* reports since it left its last stay */
-    int32_t rest_lat, rest_lon;  /* where it stays now ... */
-    int64_t rest_t0;             /* ... since */
-    int64_t cs_t_last;           /* latest circle sample ... */
-    int32_t cs_last_lat, cs_last_lon; /* ... and where */
-    det_point mm_ref;            /* speed mismatch: start of the interval */
-    det_point rest_last;         /* latest report at the place it stays */
-    det_point cl_pt;             /* where it has stayed put (cluster grid) */
+    uint32_t rest_s0;            /* where it stays now, since, */
+    int32_t rest_lat, rest_lon;
+    uint32_t rest_last_s;        /* and its latest report there */
+    int32_t cs_last_lat, cs_last_lon; /* latest circle sample */
+    float cs_turn;               /* leaky sum of the turns between sample chords (degrees) */
+    int32_t mm_lat, mm_lon;      /* ... and where */
+    int32_t cl_lat, cl_lon;      /* where it has stayed put (cluster grid), */
+    uint32_t cl_s;               /* since (or since its last listing) */
+    int16_t cs_bear;             /* bearing of the last sample chord, 1/100 degree */
+    bool cl_in;                  /* in the cluster grid */
     /* ---- jump: the last good position, the first and latest displaced ones ---- */
     det_point jump_from, jump_first, jump_last;
     uint32_t jump_n;             /* displaced positions so far */
