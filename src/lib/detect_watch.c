@@ -641,6 +641,13 @@ static void raise(lo_detector *d, dvessel *dv, const lo_vessel *v, uint32_t k, i
     det_event_emit(d, ev, LO_EVENT_CLOSED, ei);
 }
 
+/* An MMSI match the vessel's own valid IMO contradicts: the MMSI was
+ * reissued after the listed ship re-flagged (MMSIs follow the flag). */
+static bool contradicted(const lo_watch_entry *e, uint8_t how, const lo_identity *id)
+{
+    return how == LO_WATCH_MMSI && e->imo && det_imo_valid(id->imo) && id->imo != e->imo;
+}
+
 static void match_vessel(lo_detector *d, dvessel *dv, const lo_vessel *v)
 {
     const lo_watchlist *w = d->env.watch;
@@ -674,7 +681,7 @@ static void match_vessel(lo_detector *d, dvessel *dv, const lo_vessel *v)
         s->n++;
         /* The mark: the strongest match, name-only ones excluded (too weak to
          * label a vessel "listed" in every other alert). */
-        if (how[i] > LO_WATCH_NAME && how[i] > s->best) {
+        if (how[i] > LO_WATCH_NAME && how[i] > s->best && !contradicted(&w->e[ent[i]], how[i], &v->id)) {
             s->best = how[i];
             dv->who.watch = (int32_t)ent[i];
         }
@@ -687,6 +694,20 @@ static void match_vessel(lo_detector *d, dvessel *dv, const lo_vessel *v)
             if (!s->matched_ms)
                 s->matched_ms = t;
         }
+    }
+    /* Marked by MMSI alone at the first position, and now the static data
+     * brings another valid IMO: not the listed ship after all. The mark goes
+     * to the strongest match still standing, or away. */
+    det_watch_vessel *s = &dv->watch;
+    if (s->best == LO_WATCH_MMSI && dv->who.watch >= 0 &&
+        contradicted(&w->e[dv->who.watch], LO_WATCH_MMSI, &v->id)) {
+        s->best = 0;
+        dv->who.watch = -1;
+        for (uint32_t i = 0; i < n; i++)
+            if (how[i] > LO_WATCH_NAME && how[i] > s->best && !contradicted(&w->e[ent[i]], how[i], &v->id)) {
+                s->best = how[i];
+                dv->who.watch = (int32_t)ent[i];
+            }
     }
 }
 

@@ -325,13 +325,23 @@ static void test_detector(void **state)
     e = nth(cap, LO_EV_WATCHLIST, 3);
     assert_int_equal(e->severity, LO_SEV_INFO);
     assert_non_null(strstr(e->params, "another valid IMO"));
-    /* 5: a vessel nobody lists. */
+    /* 5: the listed MMSI heard first (HIGH, marked), then its type 5 brings
+     * another valid IMO: the MMSI was reissued, the mark goes. */
+    lo_vessel r;
+    vessel_init(&r, 256861000); /* DOWNY's MMSI */
+    point(d, &r, T0, 35.9, 14.5);
+    assert_int_equal(count(cap, LO_EV_WATCHLIST), 5);
+    assert_int_equal(nth(cap, LO_EV_WATCHLIST, 4)->severity, LO_SEV_HIGH);
+    assert_int_equal(det_vessel_find(d, 256861000)->who.watch, 15);
+    statics(d, &r, T0 + 60000, "MALTESE FALCON", "9HXX1", 9074729);
+    assert_int_equal(det_vessel_find(d, 256861000)->who.watch, -1);
+    /* 6: a vessel nobody lists. */
     lo_vessel n;
     vessel_init(&n, 563000222);
     statics(d, &n, T0, "QUIET ONE", "9V9999", 9074729);
     point(d, &n, T0 + 1000, 1.0, 103.0);
     lo_detect_finish(d);
-    assert_int_equal(count(cap, LO_EV_WATCHLIST), 4);
+    assert_int_equal(count(cap, LO_EV_WATCHLIST), 5);
     assert_true(d->watch.matches >= 5);
     lo_detect_destroy(d);
     lo_zones_destroy(z);
