@@ -6,7 +6,7 @@
 # .expect file there (or absent when it says so), nothing else of these types
 # on a scripted vessel.
 #   zonewatch_scenarios.sh LOOKOUT WORKDIR [SCENARIO...]
-# Default scenarios: data/scenarios/{zone,identity,watch-zone}.txt and
+# Default scenarios: data/scenarios/{zone,identity,watch-zone,hms-defender-2021}.txt and
 # tests/detect/zonewatch/*.txt. A scenario's detect options (config, watch
 # list) are in tests/detect/zonewatch/NAME.args (@ROOT@ = the repository), its
 # extra expectations in NAME.expect; its zones are the boxes of its zone events.
@@ -20,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 if [ $# -eq 0 ]; then
     set -- "$root"/data/scenarios/zone.txt "$root"/data/scenarios/identity.txt \
-        "$root"/data/scenarios/watch-zone.txt "$here"/zonewatch/*.txt
+        "$root"/data/scenarios/watch-zone.txt "$root"/data/scenarios/hms-defender-2021.txt "$here"/zonewatch/*.txt
 fi
 mkdir -p "$work"
 status=0
