@@ -106,7 +106,10 @@ int lo_store_count(lo_store *s, lo_store_counts *c);
 /* ---- events (issue #4's detectors) ---- */
 
 typedef struct lo_event_record {
-    const char *type;        /* "dark_period", "sts_transfer", ... */
+    uint64_t key;            /* the event's stable id (lo_event.id): its row id, so that
+                                the event reported again (grown, ended) updates its row;
+                                0: made from the type, start and vessels */
+    const char *type;        /* "gap", "encounter", ... */
     int severity;            /* detector's scale */
     int64_t start_ms;
     int64_t end_ms;          /* LO_TIME_NONE while the event is open */
@@ -117,8 +120,8 @@ typedef struct lo_event_record {
     const char *evidence;    /* JSON: what the detector saw, or NULL */
 } lo_event_record;
 
-/* Insert an event, or update the one with the same type, start and vessels
- * (its end, severity, geometry, parameters and evidence). *id (may be NULL)
+/* Insert an event, or update the one with the same key (its type, severity,
+ * start, end, vessels, geometry, parameters and evidence). *id (may be NULL)
  * receives its row id. The JSON texts must be valid JSON (LO_E_INVAL). */
 int lo_store_event(lo_store *s, const lo_event_record *e, int64_t *id);
 

@@ -148,6 +148,7 @@ static void store_event(detect_run *r, const lo_event *e)
     if (lo_event_json(e, r->buf, EVENT_BUF) < 0)
         return;
     lo_event_record rec = {
+        .key = e->id,
         .type = lo_event_type_key(e->type),
         .severity = (int)e->severity,
         .start_ms = e->start_ms,
@@ -198,12 +199,14 @@ static void on_event(void *ctx, const lo_event *e)
      * end of a recording has most likely left the receivers' range. */
     if (e->state == LO_EVENT_ONGOING && lo_event_type_family(e->type)[0] == 'd' && !r->dark_at_end)
         return;
-    if (r->store)
-        store_event(r, e);
     if (e->severity < r->min_severity || !r->type_on[e->type])
         return;
     if (e->state == LO_EVENT_OPEN && !r->json_open)
         return;
+    /* The store holds what the other outputs hold (an open notice updated in
+     * place when it closes, with --open). */
+    if (r->store)
+        store_event(r, e);
     if (e->state != LO_EVENT_OPEN) {
         r->shown++;
         r->by_type[e->type]++;
@@ -451,8 +454,10 @@ static int run(detect_run *r, const detect_opts *o, char **files, int nfiles)
         cli_error("out of memory");
         goto out;
     }
-    if (r->geojson)
+    if (r->geojson) {
         fputs("{\"type\":\"FeatureCollection\",\"features\":[", r->geojson);
+        r->geojson_first = true;
+    }
     rc = 0;
     for (int i = 0; i < nfiles && rc == 0; i++)
         if (msgfeed_file(feed, files[i]))

@@ -33,7 +33,7 @@
 
 #include "lookout/sentence.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2 /* 2: events keyed by the detectors' stable ids */
 #define DEFAULT_BATCH_ROWS 50000
 #define DEFAULT_CACHE_KIB 65536
 #define PERIOD_MS (6 * 3600000LL) /* index granularity in time ... */
@@ -287,8 +287,7 @@ static const char schema_sql[] =
     "  vessels TEXT NOT NULL CHECK (json_valid(vessels)),\n"
     "  geometry TEXT CHECK (geometry IS NULL OR json_valid(geometry)),\n"
     "  parameters TEXT CHECK (parameters IS NULL OR json_valid(parameters)),\n"
-    "  evidence TEXT CHECK (evidence IS NULL OR json_valid(evidence)),\n"
-    "  UNIQUE(type, start, vessels));\n"
+    "  evidence TEXT CHECK (evidence IS NULL OR json_valid(evidence)));\n"
     "CREATE INDEX IF NOT EXISTS events_start ON events(start);\n"
     "CREATE TABLE IF NOT EXISTS event_vessels(\n"
     "  mmsi INTEGER NOT NULL, event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,\n"
@@ -1245,6 +1244,20 @@ static bool json_ok(lo_store *s, const char *text)
 
 /* Events are few: written at once, on the writer's connection while the
  * writer is idle (after everything queued before them is committed). */
+/* Without the detector's id: one from the type, start and vessels (FNV-1a),
+ * so that reporting the same event again updates its row. */
+static uint64_t event_key(const lo_event_record *e, const char *vessels)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char *p = e->type; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    for (int i = 0; i < 8; i++)
+        h = (h ^ (uint64_t)((e->start_ms >> (8 * i)) & 0xff)) * 0x100000001b3ULL;
+    for (const char *p = vessels; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    return h ? h : 1;
+}
+
 int lo_store_event(lo_store *s, const lo_event_record *e, int64_t *id)
 {
     if (!s || !e || !e->type || !*e->type || (e->nmmsi && !e->mmsi) || s->cfg.read_only)
@@ -1268,9 +1281,10 @@ int lo_store_event(lo_store *s, const lo_event_record *e, int64_t *id)
     int64_t rowid = 0;
     rc = exec_on(s->db, s->errmsg, "BEGIN IMMEDIATE");
     if (!rc && sqlite3_prepare_v2(s->db,
-                                  "INSERT INTO events(type, severity, start, \"end\", vessels, geometry, parameters,"
-                                  " evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(type, start, vessels)"
-                                  " DO UPDATE SET severity = excluded.severity, \"end\" = excluded.\"end\","
+                                  "INSERT INTO events(id, type, severity, start, \"end\", vessels, geometry, parameters,"
+                                  " evidence) VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id)"
+                                  " DO UPDATE SET type = excluded.type, severity = excluded.severity,"
+                                  " start = excluded.start, \"end\" = excluded.\"end\", vessels = excluded.vessels,"
                                   " geometry = excluded.geometry, parameters = excluded.parameters,"
                                   " evidence = excluded.evidence RETURNING id",
                                   -1, &st, NULL) != SQLITE_OK)
@@ -1284,6 +1298,7 @@ int lo_store_event(lo_store *s, const lo_event_record *e, int64_t *id)
         bind_text_or_null(st, 6, e->geometry);
         bind_text_or_null(st, 7, e->parameters);
         bind_text_or_null(st, 8, e->evidence);
+        sqlite3_bind_int64(st, 9, (int64_t)(e->key ? e->key : event_key(e, vessels)));
         if (sqlite3_step(st) == SQLITE_ROW) {
             rowid = sqlite3_column_int64(st, 0);
             while (sqlite3_step(st) == SQLITE_ROW)

@@ -144,6 +144,7 @@ static void on_event(void *ctx, const lo_event *e)
         snprintf(geometry, sizeof geometry, "{\"type\":\"Point\",\"coordinates\":[%.6f,%.6f]}", e->lon, e->lat);
     snprintf(params, sizeof params, "{%s}", e->params);
     lo_event_record rec = {
+        .key = e->id,
         .type = lo_event_type_key(e->type),
         .severity = (int)e->severity,
         .start_ms = e->start_ms,

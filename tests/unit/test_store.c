@@ -603,6 +603,22 @@ static void events(void **state)
     lo_store_counts c;
     assert_int_equal(lo_store_count(s, &c), 0);
     assert_int_equal(c.events, 2);
+    /* With the detector's ids: two events of one type, start and vessels
+     * (one vessel matching two watch-list entries) are two rows; the same id
+     * again updates its row, even when its type changed (a gap that turned out
+     * to be a suspected disabling). */
+    e.parameters = "{}";
+    e.key = 0x9c1f0e2d3b4a5968ULL; /* above 2^63: stored as a negative row id */
+    assert_int_equal(lo_store_event(s, &e, &id1), 0);
+    e.key = 42;
+    assert_int_equal(lo_store_event(s, &e, &id2), 0);
+    assert_true(id1 != id2);
+    assert_true((uint64_t)id1 == 0x9c1f0e2d3b4a5968ULL);
+    e.type = "disabling";
+    assert_int_equal(lo_store_event(s, &e, &id2), 0);
+    assert_int_equal(id2, 42);
+    assert_int_equal(lo_store_count(s, &c), 0);
+    assert_int_equal(c.events, 4);
     assert_int_equal(lo_store_close(s), 0);
     drop_db();
 }
