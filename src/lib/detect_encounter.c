@@ -19,8 +19,9 @@
  * look-ups a stay) makes no pairs: its meetings would be in port. A slow
  * position is compared with the latest positions of the ships in the grid
  * cells around it (cells twice the search radius high, so at most 2 x 2 cells;
- * a hash of cells, so memory grows with the ships in it; the columns of each
- * row are a table made at init), those no older than pair_max_age_min,
+ * a hash of the occupied cells, each holding its ships' positions in one
+ * array read in order, freed when it empties; the columns of each row are a
+ * table made at init), those no older than pair_max_age_min,
  * dead-reckoned to its time when they move. Two
  * ships within the meeting distance make a pair, kept in a bounded table
  * (max_open_pairs; refusals counted in stats.pairs_dropped) with its first and
@@ -230,36 +231,79 @@ static det_enc_node *node_get(det_enc_global *G, uint32_t i1)
     return &G->nodes[i1];
 }
 
+/* A free cell for key, or 0 when out of memory. */
+static uint32_t cell_new(det_enc_global *G, uint64_t key)
+{
+    uint32_t c1 = G->cell_free;
+    if (c1) {
+        G->cell_free = G->cellv[c1 - 1].n;
+    } else {
+        if (G->ncells == G->cells_cap) {
+            uint32_t cap = G->cells_cap ? G->cells_cap * 2 : 1024;
+            det_enc_cell *v = realloc(G->cellv, (size_t)cap * sizeof *v);
+            if (!v)
+                return 0;
+            G->cellv = v;
+            G->cells_cap = cap;
+        }
+        c1 = ++G->ncells;
+    }
+    det_enc_cell *C = &G->cellv[c1 - 1];
+    C->key = key;
+    C->n = 0;
+    C->cap = 4;
+    if (!(C->m = malloc(C->cap * sizeof *C->m)) || map_put(&G->cells, key, c1) < 0) {
+        free(C->m);
+        C->m = NULL;
+        C->n = G->cell_free;
+        G->cell_free = c1;
+        return 0;
+    }
+    return c1;
+}
+
 static void grid_remove(lo_detector *d, uint32_t i1)
 {
     det_enc_global *G = &d->enc;
     if (i1 >= G->nodes_cap || !(G->flags[i1] & DET_ENC_INDEXED))
         return;
     det_enc_node *N = &G->nodes[i1];
-    if (N->cell_prev)
-        G->nodes[N->cell_prev].cell_next = N->cell_next;
-    else if (N->cell_next)
-        map_put(&G->cells, N->cell, N->cell_next); /* replaces */
-    else
-        map_del(&G->cells, N->cell);
-    if (N->cell_next)
-        G->nodes[N->cell_next].cell_prev = N->cell_prev;
-    N->cell_prev = N->cell_next = 0;
+    det_enc_cell *C = &G->cellv[N->cell - 1];
+    /* The last member takes its place. */
+    det_enc_member *last = &C->m[--C->n];
+    if (N->pos != C->n) {
+        C->m[N->pos] = *last;
+        G->nodes[last->i1].pos = N->pos;
+    }
+    if (!C->n) {
+        /* Empty: memory goes back (a cell is held only while ships are in it). */
+        map_del(&G->cells, C->key);
+        free(C->m);
+        C->m = NULL;
+        C->n = G->cell_free;
+        G->cell_free = N->cell;
+    }
     G->flags[i1] &= (uint8_t)~DET_ENC_INDEXED;
 }
 
-static void grid_insert(lo_detector *d, uint32_t i1, uint64_t key)
+static void grid_insert(lo_detector *d, uint32_t i1, uint64_t key, const det_point *q)
 {
     det_enc_global *G = &d->enc;
-    uint32_t head = map_get(&G->cells, key);
-    if (map_put(&G->cells, key, i1) < 0)
+    uint32_t c1 = map_get(&G->cells, key);
+    if (!c1 && !(c1 = cell_new(G, key)))
         return; /* out of memory: this ship is not found by others until it moves */
-    det_enc_node *N = &G->nodes[i1];
-    N->cell = key;
-    N->cell_prev = 0;
-    N->cell_next = head;
-    if (head)
-        G->nodes[head].cell_prev = i1;
+    det_enc_cell *C = &G->cellv[c1 - 1];
+    if (C->n == C->cap) {
+        det_enc_member *m = realloc(C->m, (size_t)C->cap * 2 * sizeof *m);
+        if (!m)
+            return;
+        C->m = m;
+        C->cap *= 2;
+    }
+    C->m[C->n].at = *q;
+    C->m[C->n].i1 = i1;
+    G->nodes[i1].cell = c1;
+    G->nodes[i1].pos = C->n++;
     G->flags[i1] |= DET_ENC_INDEXED;
 }
 
@@ -448,8 +492,8 @@ static void tier_observe(det_enc_pair *P, int tier, double m, double max_m, int6
 }
 
 /* dv's position q (speed s10) is m metres from o's dead-reckoned (olat, olon). */
-static void observe(lo_detector *d, dvessel *dv, uint32_t o1, const det_point *q, unsigned s10, double m,
-                    int32_t olat, int32_t olon)
+static void observe(lo_detector *d, dvessel *dv, uint32_t o1, const det_point *oat, const det_point *q,
+                    unsigned s10, double m, int32_t olat, int32_t olon)
 {
     det_enc_global *G = &d->enc;
     if ((G->flags[dv->self] | G->flags[o1]) & DET_ENC_NEAR_PORT)
@@ -522,8 +566,8 @@ static void observe(lo_detector *d, dvessel *dv, uint32_t o1, const det_point *q
     }
     if (m < P->min_m) {
         P->min_m = m;
-        P->min_a = dv_is_a ? *q : G->nodes[o1].at;
-        P->min_b = dv_is_a ? G->nodes[o1].at : *q;
+        P->min_a = dv_is_a ? *q : *oat;
+        P->min_b = dv_is_a ? *oat : *q;
     }
     det_trail_add(dv_is_a ? &P->ta : &P->tb, q);
     tier_observe(P, TIER_ENC, m, d->cfg.encounter_max_m, q->t, break_ms);
@@ -565,16 +609,22 @@ static void search(lo_detector *d, dvessel *dv, const det_point *q, unsigned s10
         }
         for (int64_t c = c0; c <= c1; c++) {
             uint32_t col = (uint32_t)(((c % nc) + nc) % nc);
-            uint32_t next;
-            for (uint32_t o1 = map_get(&G->cells, cell_key(row, col)); o1; o1 = next) {
-                const det_enc_node *on = &G->nodes[o1];
-                next = on->cell_next;
+            uint32_t cell1 = map_get(&G->cells, cell_key(row, col));
+            if (!cell1)
+                continue;
+            det_enc_cell *C = &G->cellv[cell1 - 1];
+            for (uint32_t k = 0; k < C->n; k++) {
+                const det_enc_member *om = &C->m[k];
+                uint32_t o1 = om->i1;
                 if (o1 == dv->self)
                     continue;
-                const det_point *oq = &on->at;
+                const det_point *oq = &om->at;
                 int64_t dt = q->t - oq->t;
                 if (dt > max_age) {
                     grid_remove(d, o1); /* stale: out until it reports again */
+                    if (!C->m)
+                        break; /* the cell is empty and freed */
+                    k--;           /* the last member took its place */
                     continue;
                 }
                 if (dt < -max_age)
@@ -599,7 +649,8 @@ static void search(lo_detector *d, dvessel *dv, const det_point *q, unsigned s10
                 if (d2 > meet2)
                     continue;
                 int32_t ilat = (int32_t)llround(olat), ilon = det_wrap_udeg(llround(olon));
-                observe(d, dv, o1, q, s10, sqrt(d2) * M_PER_UDEG, ilat, ilon);
+                det_point oat = *oq;
+                observe(d, dv, o1, &oat, q, s10, sqrt(d2) * M_PER_UDEG, ilat, ilon);
             }
         }
     }
@@ -645,6 +696,11 @@ void det_enc_free(lo_detector *d)
     map_free(&G->pairs);
     free(G->row_cols);
     free(G->row_cos);
+    for (uint32_t i = 0; i < G->ncells; i++)
+        free(G->cellv[i].m);
+    free(G->cellv);
+    G->cellv = NULL;
+    G->ncells = G->cells_cap = G->cell_free = 0;
     free(G->nodes);
     free(G->flags);
     G->flags = NULL;
@@ -701,15 +757,16 @@ void det_enc_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_tra
     det_point q = det_point_of(p);
     port_flag(d, dv, &G->flags[dv->self], &q);
     search(d, dv, &q, s10);
-    N = &G->nodes[dv->self];
     uint64_t key = cell_of(G, q.lat, q.lon);
-    if (!(G->flags[dv->self] & DET_ENC_INDEXED) || N->cell != key) {
-        grid_remove(d, dv->self);
-        grid_insert(d, dv->self, key);
-    }
-    N->at = q;
     if (s10 != DET_SPEED_NA)
-        N->at.speed = (uint16_t)s10;
+        q.speed = (uint16_t)s10;
+    N = &G->nodes[dv->self];
+    if ((G->flags[dv->self] & DET_ENC_INDEXED) && G->cellv[N->cell - 1].key == key) {
+        G->cellv[N->cell - 1].m[N->pos].at = q; /* same cell: moved in place */
+    } else {
+        grid_remove(d, dv->self);
+        grid_insert(d, dv->self, key, &q);
+    }
 }
 
 void det_enc_identity(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_identity_change *c)

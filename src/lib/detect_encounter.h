@@ -21,13 +21,23 @@ typedef struct det_enc_vessel {
     bool port_known;
 } det_enc_vessel;
 
-/* In det_enc_global.nodes, by vessel index + 1: what a search reads of every
- * ship in the cells it looks at, packed (40 bytes; 2 MB for 50,000 ships) so
- * that a search does not miss the cache once a ship. */
+/* A ship in a grid cell: what a search reads of it, kept in the cell's own
+ * array so that a search reads memory in order (32 bytes). */
+typedef struct det_enc_member {
+    det_point at; /* its latest slow position */
+    uint32_t i1;  /* the ship: index + 1 */
+} det_enc_member;
+
+typedef struct det_enc_cell {
+    uint64_t key;
+    det_enc_member *m; /* NULL for a free cell */
+    uint32_t n, cap;   /* members; a free cell's n is the next free cell + 1 */
+} det_enc_cell;
+
+/* Where each ship is in the grid, by vessel index + 1. */
 typedef struct det_enc_node {
-    det_point at;                  /* its position in the grid (the latest slow one) */
-    uint64_t cell;                 /* the grid cell holding it */
-    uint32_t cell_prev, cell_next; /* the cell's list of ships: index + 1 */
+    uint32_t cell; /* cell index + 1 */
+    uint32_t pos;  /* in its member array */
 } det_enc_node;
 #define DET_ENC_INDEXED 1u   /* in the grid */
 #define DET_ENC_NEAR_PORT 2u /* its meetings would be in port */
@@ -35,8 +45,10 @@ typedef struct det_enc_node {
 typedef struct det_enc_pair det_enc_pair; /* detect_encounter.c */
 
 typedef struct det_enc_global {
-    /* grid: cell key (row, column) -> first ship in it */
+    /* grid: cell key (row, column) -> cell index + 1 */
     det_u64map cells;
+    det_enc_cell *cellv;
+    uint32_t ncells, cells_cap, cell_free;
     double cell_udeg;    /* cell height in microdegrees (2 x the search radius) */
     int32_t row_min;     /* row of the first entry of row_cols */
     uint32_t nrows;

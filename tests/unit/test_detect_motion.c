@@ -651,6 +651,63 @@ static void test_encounter_dead_reckoning(void **state)
     world_free(w);
 }
 
+/* The grid against brute force: 150 ships lying still in a 3 x 3 km box (so
+ * across several cells), each reporting every 1 to 30 minutes for 50 minutes
+ * (ships silent for more than 20 minutes drop out of the grid and come back).
+ * Every pair of ships that ever was within 500 m at a report, the other's last
+ * report no older than 20 minutes, must be followed, and no other. */
+static void test_encounter_grid_against_brute_force(void **state)
+{
+    (void)state;
+    enum { N = 150 };
+    world *w = world_new(NULL, false, false);
+    int32_t lat[N], lon[N];
+    int64_t every[N], next[N], last[N];
+    uint64_t rng = 12345;
+    for (int i = 0; i < N; i++) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        lat[i] = (int32_t)(500000 + (int64_t)((rng >> 33) % 27000));
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        lon[i] = (int32_t)(2000000 + (int64_t)((rng >> 33) % 27000));
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        every[i] = (int64_t)(1 + (rng >> 33) % 30) * MIN;
+        next[i] = T0 + (int64_t)((rng >> 40) % 60) * 1000;
+        last[i] = INT64_MIN;
+    }
+    static bool seen[N][N];
+    memset(seen, 0, sizeof seen);
+    unsigned expect = 0;
+    double m_per_udeg = LO_EARTH_RADIUS_M * 3.14159265358979323846 / 180.0 / 1e6;
+    for (;;) {
+        int k = -1;
+        for (int i = 0; i < N; i++)
+            if (next[i] < T0 + 50 * MIN && (k < 0 || next[i] < next[k]))
+                k = i;
+        if (k < 0)
+            break;
+        int64_t t = next[k];
+        double c = cos(lat[k] / 1e6 * 3.14159265358979323846 / 180.0);
+        for (int j = 0; j < N; j++) {
+            if (j == k || last[j] == INT64_MIN || t - last[j] > 20 * MIN)
+                continue;
+            double dy = (double)(lat[j] - lat[k]), dx = (double)(lon[j] - lon[k]) * c;
+            if (sqrt(dx * dx + dy * dy) * m_per_udeg <= 500.0 && !seen[k < j ? k : j][k < j ? j : k]) {
+                seen[k < j ? k : j][k < j ? j : k] = true;
+                expect++;
+            }
+        }
+        pos(w, 538000000u + (uint32_t)k, t, lat[k] / 1e6, lon[k] / 1e6, 0.0, 0, 1);
+        last[k] = t;
+        next[k] = t + every[k];
+    }
+    assert_true(expect > 200);
+    assert_int_equal(lo_detect_get_stats(w->d)->peak_open_pairs, expect);
+    assert_int_equal(lo_detect_get_stats(w->d)->pairs_dropped, 0);
+    lo_detect_finish(w->d);
+    assert_int_equal(lo_detect_get_stats(w->d)->open_pairs, 0);
+    world_free(w);
+}
+
 static void test_same_input_same_ids(void **state)
 {
     (void)state;
@@ -690,6 +747,7 @@ int main(void)
         cmocka_unit_test(test_encounter_ongoing_and_cap),
         cmocka_unit_test(test_encounter_antimeridian_and_north),
         cmocka_unit_test(test_encounter_dead_reckoning),
+        cmocka_unit_test(test_encounter_grid_against_brute_force),
         cmocka_unit_test(test_same_input_same_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
