@@ -25,6 +25,7 @@
 #define SOG_MAX_TRUSTED 1000            /* 1/10 kn: above 100 kn reported speeds are not believed */
 #define LAND_STEP_M 500.0               /* look land up again after moving this far */
 #define LAND_MIN_POINTS 3               /* inland positions in a row before on_land */
+#define LAND_MIN_MS (10 * 60000)        /* ... over at least this long */
 #define LAND_BREAK_MS (30 * 60000)      /* off land this long ends an on_land event */
 #define LAND_SHORE_MAX 10               /* shore distances measured up to 10 x the margin */
 #define MM_INTERVAL_MS (10 * 60000)     /* speed compared over intervals of at least this */
@@ -230,6 +231,8 @@ static void shared_emit(lo_detector *d, dvessel *dv, lo_event_state st)
     det_event_emit(d, e, st, 0);
 }
 
+static void land_emit(lo_detector *d, dvessel *dv, lo_event_state st);
+
 static void shared_switch(lo_detector *d, dvessel *dv, const det_point *from, const det_point *q)
 {
     det_spoof_vessel *s = &dv->spoof;
@@ -264,6 +267,15 @@ static void shared_switch(lo_detector *d, dvessel *dv, const det_point *from, co
         s->shared_count = n;
         s->shared_start = first;
         shared_emit(d, dv, LO_EVENT_OPEN);
+        /* Two transmitters, not a displaced track: what the jump and land rules
+         * have open ends here, and they stay quiet while the MMSI is shared. */
+        if (s->jump_out)
+            jump_emit(d, dv, LO_EVENT_CLOSED, NULL);
+        s->jump_out = false;
+        if (s->land_open)
+            land_emit(d, dv, LO_EVENT_CLOSED);
+        s->land_open = false;
+        s->land_n = 0;
     }
 }
 
@@ -381,7 +393,7 @@ static void land_point(lo_detector *d, dvessel *dv, const det_point *q)
     det_spoof_vessel *s = &dv->spoof;
     if (!d->env.land)
         return;
-    if (!s->jump_out && !s->land_open) {
+    if ((!s->jump_out && !s->land_open) || s->shared_open) {
         /* Only a displaced track counts: Natural Earth 1:10m land holds rivers, lakes
          * (IJsselmeer) and harbours, where real ships sail (docs/detect.md). */
         s->land_n = 0;
@@ -406,7 +418,7 @@ static void land_point(lo_detector *d, dvessel *dv, const det_point *q)
             s->land_first = *q;
         s->land_last = *q;
         s->land_n++;
-        if (s->land_n == LAND_MIN_POINTS) {
+        if (!s->land_open && s->land_n >= LAND_MIN_POINTS && q->t - s->land_first.t >= LAND_MIN_MS) {
             s->land_open = true;
             land_emit(d, dv, LO_EVENT_OPEN);
         }
