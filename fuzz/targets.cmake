@@ -1,6 +1,6 @@
 # fuzz/targets.cmake - the fuzz targets and their sources, shared by the libFuzzer
 # build (fuzz/CMakeLists.txt) and the corpus replay in ctest (fuzz/replay.cmake).
-set(LOOKOUT_FUZZ_TARGETS fuzz_sentence fuzz_stream fuzz_decode)
+set(LOOKOUT_FUZZ_TARGETS fuzz_sentence fuzz_stream fuzz_decode fuzz_detect)
 
 if(NOT TARGET PkgConfig::JANSSON)
   find_package(PkgConfig REQUIRED)
