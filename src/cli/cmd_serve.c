@@ -65,6 +65,7 @@ static void serve_usage(FILE *out)
           "store and detectors:\n"
           "      --db PATH                  SQLite database (default lookout.db)\n"
           "      --batch N                  rows per store transaction at most (default 50000)\n"
+          "      --cache-mb N               SQLite page cache of the writer (default 16 MiB)\n"
           "      --commit-interval MS       commit the store this often (default 1000): a crash loses at\n"
           "                                 most about this much; longer writes busy feeds faster\n"
           "      --data DIR                 land, ports and anchorages (default " LOOKOUT_DATA_DIR ")\n"
@@ -137,7 +138,7 @@ typedef struct serve_opts {
     char http_host[256], http_port[16];
     bool no_geo, no_detect, quiet, exit_after_replay;
     size_t queue_bytes;
-    int64_t stream_interval_ms, commit_ms;
+    int64_t stream_interval_ms, commit_ms, cache_mb;
     uint32_t batch_rows;
     uint32_t max_vessels;
     unsigned http_conns;
@@ -199,7 +200,7 @@ static int parse_args(serve_opts *o, int argc, char **argv)
     enum {
         OPT_UDP = 256, OPT_TCPC, OPT_TCPL, OPT_REPLAY, OPT_NAME, OPT_SPEED, OPT_RATE, OPT_HTTP, OPT_TOKEN, OPT_WEB,
         OPT_DB, OPT_DATA, OPT_NOGEO, OPT_ZONES, OPT_WATCH, OPT_DCONF, OPT_NODETECT, OPT_QUEUE, OPT_MAXV, OPT_IDLE,
-        OPT_SINT, OPT_CONNS, OPT_EXIT, OPT_COMMIT, OPT_BATCH
+        OPT_SINT, OPT_CONNS, OPT_EXIT, OPT_COMMIT, OPT_BATCH, OPT_CACHE
     };
     static const struct option opts[] = {
         {"udp", required_argument, NULL, OPT_UDP},
@@ -227,6 +228,7 @@ static int parse_args(serve_opts *o, int argc, char **argv)
         {"exit-after-replay", no_argument, NULL, OPT_EXIT},
         {"commit-interval", required_argument, NULL, OPT_COMMIT},
         {"batch", required_argument, NULL, OPT_BATCH},
+        {"cache-mb", required_argument, NULL, OPT_CACHE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -353,6 +355,13 @@ static int parse_args(serve_opts *o, int argc, char **argv)
             }
             o->commit_ms = (int64_t)v;
             break;
+        case OPT_CACHE:
+            if (parse_double(optarg, 1, 4096, &v)) {
+                cli_error("serve: --cache-mb: 1-4096");
+                return 2;
+            }
+            o->cache_mb = (int64_t)v;
+            break;
         case OPT_BATCH:
             if (parse_double(optarg, 1000, LO_STORE_MAX_BATCH, &v)) {
                 cli_error("serve: --batch: 1000-%d rows", LO_STORE_MAX_BATCH);
@@ -409,6 +418,7 @@ int cmd_serve(int argc, char **argv)
     o->web = LOOKOUT_WEB_DIR;
     o->queue_bytes = 64u << 20;
     o->stream_interval_ms = 1000;
+    o->cache_mb = 16;
     o->token = getenv("LOOKOUT_TOKEN");
     snprintf(o->http_port, sizeof o->http_port, "8080");
     int prc = parse_args(o, argc, argv);
@@ -436,6 +446,7 @@ int cmd_serve(int argc, char **argv)
     live_config lcfg = {.db = o->db, .stream_interval_ms = o->stream_interval_ms, .commit_interval_ms = o->commit_ms};
     lcfg.store.sync_writes = sysconf(_SC_NPROCESSORS_ONLN) < 2;
     lcfg.store.batch_rows = o->batch_rows;
+    lcfg.store.cache_kib = o->cache_mb * 1024;
     lcfg.tracker.max_vessels = o->max_vessels;
     lcfg.tracker.hash_seed = (uint32_t)time(NULL) * 2654435761u ^ (uint32_t)getpid(); /* input may be hostile */
     lq *q = NULL;
