@@ -69,7 +69,7 @@ static const key_def keys[] = {
     D_("gap.min_h", gap_min_h, 0.01, 8760),
     D_("disabling.min_h", disabling_min_h, 0.01, 8760),
     D_("disabling.shore_nm", disabling_shore_nm, 0, 20000),
-    U_("disabling.min_reports", disabling_min_reports, 0, 1e6),
+    U_("disabling.min_reports", disabling_min_reports, 0, 16), /* DET_GAP_RECENT: the ring of report times */
     D_("disabling.before_h", disabling_before_h, 0, 8760),
     D_("encounter.max_m", encounter_max_m, 1, 100000),
     D_("encounter.min_h", encounter_min_h, 0, 8760),
