@@ -142,7 +142,7 @@ uint32_t det_vessel_index1(lo_detector *d, const dvessel *v)
 
 dvessel *det_vessel_find(lo_detector *d, uint32_t mmsi)
 {
-    if (!d->hash_cap || !mmsi)
+    if (!d->hash_cap) /* MMSI 0 is a vessel too (a transponder never set up) */
         return NULL;
     uint32_t mask = d->hash_cap - 1;
     for (uint32_t h = mix32(mmsi) & mask;; h = (h + 1) & mask) {
@@ -584,7 +584,7 @@ void lo_detect_prefetch(const lo_detector *d, uint32_t slot)
     const char *base = (const char *)v;
     static const size_t parts[] = {0, 64, offsetof(dvessel, gap), offsetof(dvessel, loiter), offsetof(dvessel, enc),
                                    offsetof(dvessel, zone), offsetof(dvessel, watch), offsetof(dvessel, ident),
-                                   offsetof(dvessel, spoof)};
+                                   offsetof(dvessel, spoof), offsetof(dvessel, spoof) + 64};
     for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
         __builtin_prefetch(base + parts[k]);
 }

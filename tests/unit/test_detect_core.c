@@ -201,6 +201,15 @@ static void test_table_and_event(void **state)
         else
             assert_null(dv);
     }
+    /* MMSI 0 (a transponder never set up) is one vessel, however often heard. */
+    uint32_t before = lo_detect_get_stats(d)->tracked_vessels;
+    for (int i = 0; i < 1000; i++) {
+        lo_vessel z = vessel(0, "IRONWOOD");
+        lo_detect_on_vessel(d, &z);
+    }
+    assert_int_equal(lo_detect_get_stats(d)->tracked_vessels, before + 1);
+    assert_non_null(det_vessel_find(d, 0));
+
     lo_vessel a = vessel(636019825, "AEGEAN STAR");
     lo_detect_on_vessel(d, &a);
     dvessel *dv = det_vessel_find(d, 636019825);
