@@ -19,30 +19,30 @@
 
 #include "detect_int.h"
 
-#define DEG_M 111194.93                 /* metres per degree of latitude (LO_EARTH_RADIUS_M) */
-#define JUMP_MIN_DT_MS 30000            /* time base at least this: same-second copies, clock error */
-#define JUMP_SOG_FACTOR 1.25            /* a vessel saying it is fast may move that fast */
-#define SOG_MAX_TRUSTED 1000            /* 1/10 kn: above 100 kn reported speeds are not believed */
-#define LAND_STEP_M 500.0               /* look land up again after moving this far */
-#define LAND_MIN_POINTS 3               /* inland positions in a row before on_land */
-#define LAND_MIN_MS (10 * 60000)        /* ... over at least this long */
-#define LAND_BREAK_MS (30 * 60000)      /* off land this long ends an on_land event */
-#define LAND_SHORE_MAX 10               /* shore distances measured up to 10 x the margin */
-#define MM_INTERVAL_MS (10 * 60000)     /* speed compared over intervals of at least this */
-#define MM_MAX_HOP_MS (10 * 60000)      /* a silence longer than this restarts the interval */
-#define MM_MIN_SOG 3                    /* reported speeds needed in an interval */
-#define CL_MOVE_M 25.0                  /* moved less than this: staying put (in the cluster grid) */
-#define CL_STILL_MS 60000               /* ... for at least this long */
-#define CL_TIGHT_M 10.0                 /* "the same position": within this of each other */
-#define CC_STEP_M 150.0                 /* circle samples at least this far apart */
-#define CC_TURN_KEEP 0.9f               /* leaky sum of chord turns: weight kept per sample */
-#define CC_TURN_MIN 15.0f               /* degrees of that sum before samples are fitted */
+#define DEG_M 111194.93             /* metres per degree of latitude (LO_EARTH_RADIUS_M) */
+#define JUMP_MIN_DT_MS 30000        /* time base at least this: same-second copies, clock error */
+#define JUMP_SOG_FACTOR 1.25        /* a vessel saying it is fast may move that fast */
+#define SOG_MAX_TRUSTED 1000        /* 1/10 kn: above 100 kn reported speeds are not believed */
+#define LAND_STEP_M 500.0           /* look land up again after moving this far */
+#define LAND_MIN_POINTS 3           /* inland positions in a row before on_land */
+#define LAND_MIN_MS (10 * 60000)    /* ... over at least this long */
+#define LAND_BREAK_MS (30 * 60000)  /* off land this long ends an on_land event */
+#define LAND_SHORE_MAX 10           /* shore distances measured up to 10 x the margin */
+#define MM_INTERVAL_MS (10 * 60000) /* speed compared over intervals of at least this */
+#define MM_MAX_HOP_MS (10 * 60000)  /* a silence longer than this restarts the interval */
+#define MM_MIN_SOG 3                /* reported speeds needed in an interval */
+#define CL_MOVE_M 25.0              /* moved less than this: staying put (in the cluster grid) */
+#define CL_STILL_MS 60000           /* ... for at least this long */
+#define CL_TIGHT_M 10.0             /* "the same position": within this of each other */
+#define CC_STEP_M 150.0             /* circle samples at least this far apart */
+#define CC_TURN_KEEP 0.9f           /* leaky sum of chord turns: weight kept per sample */
+#define CC_TURN_MIN 15.0f           /* degrees of that sum before samples are fitted */
 #define CS_BEAR_NONE INT16_MIN
-#define CC_MIN_R_M 150.0                /* smaller circles: anchor swing, not a spoof */
-#define CC_MIN_SWEEP 180.0              /* degrees gone round before a vessel counts as circling */
-#define REST_R_M 500.0                  /* staying put: within this of where it stopped */
-#define REST_MIN_MS (30 * 60000)        /* ... for at least this long */
-#define STEP_MS 60000                   /* periodic pass: closing sites */
+#define CC_MIN_R_M 150.0         /* smaller circles: anchor swing, not a spoof */
+#define CC_MIN_SWEEP 180.0       /* degrees gone round before a vessel counts as circling */
+#define REST_R_M 500.0           /* staying put: within this of where it stopped */
+#define REST_MIN_MS (30 * 60000) /* ... for at least this long */
+#define STEP_MS 60000            /* periodic pass: closing sites */
 
 static bool kind_ok(lo_station_kind k)
 {
@@ -100,8 +100,7 @@ static uint32_t secs(int64_t t_ms) { return (uint32_t)(t_ms / 1000); }
 
 /* ---- jumps ------------------------------------------------------------------------------ */
 
-static double jump_threshold_kn(const lo_detector *d, const dvessel *dv, const det_point *a,
-                                const det_point *b)
+static double jump_threshold_kn(const lo_detector *d, const dvessel *dv, const det_point *a, const det_point *b)
 {
     double t = d->cfg.jump_min_kn;
     uint8_t st = dv->who.ship_type;
@@ -114,8 +113,8 @@ static double jump_threshold_kn(const lo_detector *d, const dvessel *dv, const d
 }
 
 /* Is a -> b a jump? *m receives the (fast) distance. */
-static bool is_jump(const lo_detector *d, const dvessel *dv, const det_point *a, const det_point *b,
-                    double *m_out, double *kn_out)
+static bool is_jump(const lo_detector *d, const dvessel *dv, const det_point *a, const det_point *b, double *m_out,
+                    double *kn_out)
 {
     /* b is the vessel's current point (its cosine is kept); long hops are measured exactly */
     double m = qdist(&dv->spoof, b, a->lat, a->lon);
@@ -140,8 +139,7 @@ static void jump_emit(lo_detector *d, dvessel *dv, lo_event_state st, const det_
     int64_t end = back ? back->t : s->jump_last.t;
     bool single = back && s->jump_n == 1;
     lo_event *e = det_event_begin(d, LO_EV_JUMP, single ? LO_SEV_LOW : LO_SEV_MEDIUM, s->jump_first.t,
-                                  st == LO_EVENT_OPEN ? s->jump_first.t : end, s->jump_from.lat,
-                                  s->jump_from.lon);
+                                  st == LO_EVENT_OPEN ? s->jump_first.t : end, s->jump_from.lat, s->jump_from.lon);
     det_event_vessel(e, dv);
     det_event_evidence(e, dv->mmsi, &s->jump_from, s->jump_fake ? "last at its stay" : "last before jump");
     det_event_evidence(e, dv->mmsi, &s->jump_first, s->jump_fake ? "first of the track" : "first displaced");
@@ -162,15 +160,16 @@ static void jump_emit(lo_detector *d, dvessel *dv, lo_event_state st, const det_
         det_param_num(e, "back_nm", exact_m(&s->jump_last, back) / LO_NM_M, 2);
     det_param_num(e, "displaced_min", (double)(s->jump_last.t - s->jump_first.t) / 60000.0, 1);
     if (s->jump_fake)
-        det_event_summary(e, "%u: left its berth or anchorage on a track of %u reports, then jumped %.1f nm back "
+        det_event_summary(e,
+                          "%u: left its berth or anchorage on a track of %u reports, then jumped %.1f nm back "
                           "(%.0f kn): the track was not its own",
                           dv->mmsi, s->jump_n, s->jump_nm, s->jump_kn);
     else if (back)
-        det_event_summary(e, "%u: position jumped %.1f nm (%.0f kn) and came back after %u report%s",
-                          dv->mmsi, s->jump_nm, s->jump_kn, s->jump_n, s->jump_n == 1 ? "" : "s");
+        det_event_summary(e, "%u: position jumped %.1f nm (%.0f kn) and came back after %u report%s", dv->mmsi,
+                          s->jump_nm, s->jump_kn, s->jump_n, s->jump_n == 1 ? "" : "s");
     else
-        det_event_summary(e, "%u: position jumped %.1f nm (%.0f kn implied), %u report%s there",
-                          dv->mmsi, s->jump_nm, s->jump_kn, s->jump_n, s->jump_n == 1 ? "" : "s");
+        det_event_summary(e, "%u: position jumped %.1f nm (%.0f kn implied), %u report%s there", dv->mmsi, s->jump_nm,
+                          s->jump_kn, s->jump_n, s->jump_n == 1 ? "" : "s");
     det_event_emit(d, e, st, 0);
 }
 
@@ -215,8 +214,8 @@ static void rest_point(const lo_detector *d, det_spoof_vessel *s, const det_poin
 static void shared_emit(lo_detector *d, dvessel *dv, lo_event_state st)
 {
     det_spoof_vessel *s = &dv->spoof;
-    lo_event *e = det_event_begin(d, LO_EV_MMSI_SHARED, LO_SEV_MEDIUM, s->shared_start, s->shared_last,
-                                  s->shared_a.lat, s->shared_a.lon);
+    lo_event *e = det_event_begin(d, LO_EV_MMSI_SHARED, LO_SEV_MEDIUM, s->shared_start, s->shared_last, s->shared_a.lat,
+                                  s->shared_a.lon);
     det_event_vessel(e, dv);
     det_event_evidence(e, dv->mmsi, &s->shared_a, "place A");
     det_event_evidence(e, dv->mmsi, &s->shared_b, "place B");
@@ -226,8 +225,8 @@ static void shared_emit(lo_detector *d, dvessel *dv, lo_event_state st)
     det_param_num(e, "distance_km", s->shared_km, 1);
     det_param_int(e, "alternations", s->shared_count);
     det_param_int(e, "segments", s->seg_max);
-    det_event_summary(e, "%u sent from two places %.0f km apart, switching %u times", dv->mmsi,
-                      s->shared_km, s->shared_count);
+    det_event_summary(e, "%u sent from two places %.0f km apart, switching %u times", dv->mmsi, s->shared_km,
+                      s->shared_count);
     det_event_emit(d, e, st, 0);
 }
 
@@ -285,8 +284,8 @@ static void mm_emit(lo_detector *d, dvessel *dv, lo_event_state st)
 {
     det_spoof_vessel *s = &dv->spoof;
     double rep = s->mm_rep_sum / s->mm_intervals, imp = s->mm_imp_sum / s->mm_intervals;
-    lo_event *e = det_event_begin(d, LO_EV_SPEED_MISMATCH, LO_SEV_LOW, s->mm_start, s->mm_end,
-                                  s->mm_last.lat, s->mm_last.lon);
+    lo_event *e =
+        det_event_begin(d, LO_EV_SPEED_MISMATCH, LO_SEV_LOW, s->mm_start, s->mm_end, s->mm_last.lat, s->mm_last.lon);
     det_event_vessel(e, dv);
     det_event_evidence(e, dv->mmsi, &s->mm_first, "first");
     det_event_evidence(e, dv->mmsi, &s->mm_last, "last");
@@ -297,8 +296,8 @@ static void mm_emit(lo_detector *d, dvessel *dv, lo_event_state st)
     det_param_num(e, "max_difference_kn", s->mm_diff_max, 1);
     det_param_int(e, "intervals", s->mm_intervals);
     det_param_num(e, "duration_h", (double)(s->mm_end - s->mm_start) / 3.6e6, 2);
-    det_event_summary(e, "%u reported %.1f kn while its positions moved at %.1f kn for %.1f h", dv->mmsi, rep,
-                      imp, (double)(s->mm_end - s->mm_start) / 3.6e6);
+    det_event_summary(e, "%u reported %.1f kn while its positions moved at %.1f kn for %.1f h", dv->mmsi, rep, imp,
+                      (double)(s->mm_end - s->mm_start) / 3.6e6);
     det_event_emit(d, e, st, 0);
 }
 
@@ -375,8 +374,8 @@ static void mm_point(lo_detector *d, dvessel *dv, const det_point *q, double hop
 static void land_emit(lo_detector *d, dvessel *dv, lo_event_state st)
 {
     det_spoof_vessel *s = &dv->spoof;
-    lo_event *e = det_event_begin(d, LO_EV_ON_LAND, LO_SEV_MEDIUM, s->land_first.t, s->land_last.t,
-                                  s->land_first.lat, s->land_first.lon);
+    lo_event *e = det_event_begin(d, LO_EV_ON_LAND, LO_SEV_MEDIUM, s->land_first.t, s->land_last.t, s->land_first.lat,
+                                  s->land_first.lon);
     det_event_vessel(e, dv);
     det_event_evidence(e, dv->mmsi, &s->land_first, "first inland");
     det_event_evidence(e, dv->mmsi, &s->land_last, "last inland");
@@ -590,8 +589,7 @@ static void site_emit(lo_detector *d, det_spoof_site *st, lo_event_type type, lo
     det_event_emit(d, e, state, 0);
 }
 
-static det_spoof_site *site_near(det_spoof_site *sites, double lat, double lon, double r_m, double max_m,
-                                 bool circle)
+static det_spoof_site *site_near(det_spoof_site *sites, double lat, double lon, double r_m, double max_m, bool circle)
 {
     for (int i = 0; i < DET_SPOOF_MAX_SITES; i++) {
         det_spoof_site *st = &sites[i];
@@ -725,8 +723,7 @@ static void local_xy(double lat0, double lon0, int32_t lat, int32_t lon, double 
 
 /* Fit a circle through the oldest, middle and newest samples; check every
  * sample against it and that they go round it one way. */
-static bool circle_fit(const lo_detector *d, det_spoof_vessel *s, double *clat, double *clon, double *r,
-                       double *sweep)
+static bool circle_fit(const lo_detector *d, det_spoof_vessel *s, double *clat, double *clon, double *r, double *sweep)
 {
     uint32_t n = s->cs_n;
     if (n < 5)

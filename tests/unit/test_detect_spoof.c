@@ -382,8 +382,7 @@ static void test_cluster_anchorage(void **state)
     world_init(&w, NULL, false);
     for (int i = 0; i < 20; i++)
         for (int k = 0; k < 10; k++)
-            pos(&w, 273000100 + (uint32_t)k * 7, 70, T0 + i * 3 * MIN + k * SEC, 44.0 + (k % 3) * 0.00001, 37.0, 0,
-                1);
+            pos(&w, 273000100 + (uint32_t)k * 7, 70, T0 + i * 3 * MIN + k * SEC, 44.0 + (k % 3) * 0.00001, 37.0, 0, 1);
     lo_detect_finish(w.d);
     assert_int_equal(finals(&w.log, LO_EV_POSITION_CLUSTER, NULL), 1);
     world_free(&w);
@@ -538,12 +537,18 @@ static void test_evict_closes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jump_single_outlier), cmocka_unit_test(test_jump_displaced_stretch),
-        cmocka_unit_test(test_jump_one_way),        cmocka_unit_test(test_jump_thresholds),
-        cmocka_unit_test(test_jump_same_second),    cmocka_unit_test(test_on_land),
-        cmocka_unit_test(test_cluster_jumped_in),   cmocka_unit_test(test_cluster_anchorage),
-        cmocka_unit_test(test_circle),              cmocka_unit_test(test_speed_mismatch),
-        cmocka_unit_test(test_mmsi_shared),         cmocka_unit_test(test_evict_closes),
+        cmocka_unit_test(test_jump_single_outlier),
+        cmocka_unit_test(test_jump_displaced_stretch),
+        cmocka_unit_test(test_jump_one_way),
+        cmocka_unit_test(test_jump_thresholds),
+        cmocka_unit_test(test_jump_same_second),
+        cmocka_unit_test(test_on_land),
+        cmocka_unit_test(test_cluster_jumped_in),
+        cmocka_unit_test(test_cluster_anchorage),
+        cmocka_unit_test(test_circle),
+        cmocka_unit_test(test_speed_mismatch),
+        cmocka_unit_test(test_mmsi_shared),
+        cmocka_unit_test(test_evict_closes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
