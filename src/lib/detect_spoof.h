@@ -14,7 +14,7 @@
 #define DET_SPOOF_SITE_MEMBERS 64
 
 /* Per vessel (696 bytes). The fields every position touches come first
- * (84 bytes: the two cache lines lo_detect_prefetch fetches); what only an
+ * (the 88 bytes in the two cache lines lo_detect_prefetch fetches); what only an
  * event in progress needs comes after. */
 typedef struct det_spoof_vessel {
     /* ---- hot: the first 88 bytes, read by every position (times in whole seconds where
