@@ -550,8 +550,8 @@ static void observe(lo_detector *d, dvessel *dv, uint32_t o1, const det_point *o
         }
     }
     bool dv_is_a = P->a == dv->self;
-    if (q->t < P->start)
-        P->start = q->t;
+    if (q->t < P->start && !P->opened)
+        P->start = q->t; /* a report a little out of order (the id takes the start: fixed once raised) */
     if (q->t > P->last)
         P->last = q->t;
     P->nobs++;

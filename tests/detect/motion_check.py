@@ -12,7 +12,9 @@ end within the sampling tolerance (end not checked for alerts still going on
 when the input ended); an sts of 4 h or more must also be loitering for both
 ships (its truth says so under "implies"). Every alert of these types that
 names a ship of the scenario (any "mmsi" line of it, in an event or not) must
-be one of those. Alerts on the real traffic the scenario was merged into are
+be one of those, with one allowance, printed as NOTE: a ship that anchors far
+out at the end of its route (after all its scripted events) is loitering by
+the rule, at severity low, which the simulator's truth does not label. Alerts on the real traffic the scenario was merged into are
 counted, not judged. Exit 0 when all is as scripted, 1 otherwise.
 """
 import json
@@ -91,6 +93,12 @@ def main():
         if i in used:
             continue
         names = {v["mmsi"] for v in a["vessels"]}
+        ends = [t["end_ms"] for t in events if names & {v["mmsi"] for v in t["vessels"]}]
+        if (names & scripted and a["type"] == "loitering" and a["severity"] == "low"
+                and a["start_ms"] >= max(ends, default=0)):
+            print(f"NOTE    anchored after its script: {a['type']} {a['state']} {a['start']} "
+                  f"{sorted(names)}: {a['summary']}")
+            continue
         if names & scripted:
             print(f"UNEXPLAINED {a['type']} {a['state']} {a['start']} {sorted(names)}: {a['summary']}")
             ok = False
