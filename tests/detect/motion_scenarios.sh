@@ -7,9 +7,10 @@
 #   motion_scenarios.sh LOOKOUT WORKDIR [SCENARIO...]
 # Default scenarios: data/scenarios/{sts,dark,loiter,dprk-sts-*}.txt and
 # tests/detect/motion/*.txt. Each is merged into the AISHub sample (no times:
-# spread over the scenario's first 10 minutes) and, when ../shared/data is
-# there, into the DMA feed sample (its own $PGHP times; the scenario moved to
-# them with --start log).
+# spread over the scenario's first 10 minutes) and, when the shared data is
+# there ($LOOKOUT_SHARED_DATA, default ../shared/data beside the repository),
+# into the DMA feed sample (its own $PGHP times; the scenario moved to them
+# with --start log).
 set -eu
 lookout=$1
 work=$2
@@ -22,7 +23,7 @@ if [ $# -eq 0 ]; then
 fi
 mkdir -p "$work"
 status=0
-dma="$root/../shared/data/ais/dma-aisabnormal/ais-sample.txt"
+dma="${LOOKOUT_SHARED_DATA:-$root/../shared/data}/ais/dma-aisabnormal/ais-sample.txt"
 for sc in "$@"; do
     name=$(basename "$sc" .txt)
     for real in aishub dma; do
@@ -30,7 +31,7 @@ for sc in "$@"; do
         case $real in
         aishub) merge="--merge $root/tests/data/aishub-nmea-sample.txt --merge-span 10m" ;;
         dma)
-            [ -f "$dma" ] || { echo "== $name + dma: SKIP (no ../shared/data)"; continue; }
+            [ -f "$dma" ] || { echo "== $name + dma: SKIP (no shared data: $dma)"; continue; }
             merge="--merge $dma --start log" ;;
         esac
         # shellcheck disable=SC2086
