@@ -105,7 +105,7 @@ def batch_picture(db):
 def main():
     os.makedirs(WORK, exist_ok=True)
     for f in os.listdir(WORK):
-        if f.startswith(("ref.db", "live.db", "index.html")):
+        if f.startswith(("ref.db", "live.db", "feed.db", "index.html")):
             os.remove(os.path.join(WORK, f))
     ref_db, live_db = os.path.join(WORK, "ref.db"), os.path.join(WORK, "live.db")
 
@@ -363,6 +363,32 @@ def main():
     con = sqlite3.connect(os.path.join(WORK, "live.db"))
     check(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "store sound after a stop mid-replay")
     con.close()
+
+    # ---- a TCP feed we connect to: lines counted, reconnect with back-off ----
+    feed = socket.socket()
+    feed.bind(("127.0.0.1", 0))
+    feed.listen(4)
+    feed.settimeout(20)
+    fport = feed.getsockname()[1]
+    s = Server(["--tcp-connect", "127.0.0.1:%d" % fport, "--name", "feed", "--http", "0", "--db",
+                os.path.join(WORK, "feed.db"), "--no-detect"], "run4")
+    lines = [l.rstrip(b"\r\n") for l in open(LOG, "rb").readlines()[100:115]]
+    c, _ = feed.accept()
+    c.sendall(b"\r\n".join(lines[:10]) + b"\r\n")
+    c.close()
+    c, _ = feed.accept()  # it comes back (after 0.5 s)
+    c.sendall(b"\n".join(lines[10:]) + b"\n")
+    c.close()
+    feed.close()  # now nobody listens: failures, backing off
+    time.sleep(4)
+    fs = s.get("/api/stats")[1]["sources"][0]
+    check(fs["name"] == "feed" and fs["kind"] == "tcp-connect", "TCP client source named")
+    check(fs["connections"] == 2, "TCP client reconnected (%d connections)" % fs["connections"])
+    check(fs["received"] == 15 and fs["decoded"] + fs["rejected"] + fs["other"] == 15 and fs["pending"] == 0,
+          "TCP client: 15 lines, all accounted (%s)" % {k: fs[k] for k in ("received", "decoded", "rejected",
+                                                                         "other", "pending")})
+    check(1 <= fs["connect_failures"] <= 5, "TCP client backs off (%d failed connects in 4 s)" % fs["connect_failures"])
+    check(s.stop() == 0, "TCP client run: SIGTERM exit 0")
 
     if failures:
         print("%d FAILED" % len(failures))
