@@ -492,10 +492,19 @@ void det_event_emit(lo_detector *d, lo_event *e, lo_event_state state, uint64_t 
     if (!d->cfg.enable[e->type])
         return;
     e->state = state;
-    /* Listed vessels carry their watch-list entry (the watch module marks them). */
+    /* Listed vessels carry their watch-list entry (the watch module marks them),
+     * and a listed vessel meeting another or going dark is one severity higher
+     * (the zone module raises its own alerts the same way). */
+    bool listed = false;
     for (uint32_t i = 0; i < e->nvessels; i++)
-        if (e->vessels[i].watch >= 0 && !e->vessels[i].listed && d->env.watch)
-            e->vessels[i].listed = lo_watchlist_get(d->env.watch, (uint32_t)e->vessels[i].watch);
+        if (e->vessels[i].watch >= 0 && d->env.watch) {
+            listed = true;
+            if (!e->vessels[i].listed)
+                e->vessels[i].listed = lo_watchlist_get(d->env.watch, (uint32_t)e->vessels[i].watch);
+        }
+    const char *family = lo_event_type_family(e->type);
+    if (listed && e->severity < LO_SEV_HIGH && (!strcmp(family, "meeting") || !strcmp(family, "dark")))
+        e->severity = (lo_severity)(e->severity + 1);
     uint64_t h = mix64((uint64_t)e->type * 0x100000001b3ULL ^ salt);
     h = mix64(h ^ (e->nvessels ? e->vessels[0].mmsi : 0));
     h = mix64(h ^ (uint64_t)e->start_ms);
