@@ -390,6 +390,26 @@ def main():
     check(1 <= fs["connect_failures"] <= 5, "TCP client backs off (%d failed connects in 4 s)" % fs["connect_failures"])
     check(s.stop() == 0, "TCP client run: SIGTERM exit 0")
 
+    # ---- replay pacing: by the data's own times, or at --rate ----
+    ferries = os.path.join(DATA, "dma-two-ferries.txt")  # $PGHP times over 298 s
+    t0 = time.time()
+    s = Server(["--replay", ferries, "--speed", "20", "--http", "0", "--db", os.path.join(WORK, "feed.db"),
+                "--no-detect", "--exit-after-replay"], "run5")
+    rc = s.p.wait(timeout=120)
+    s.err.close()
+    took = time.time() - t0
+    check(rc == 0 and 12 <= took <= 25, "replay by its own times: 298 s of data at --speed 20 took %.1f s" % took)
+    short = os.path.join(WORK, "short.nmea")
+    with open(short, "wb") as f:
+        f.writelines(open(LOG, "rb").readlines()[:3000])
+    t0 = time.time()
+    s = Server(["--replay", short, "--rate", "1000", "--speed", "1", "--http", "0", "--db",
+                os.path.join(WORK, "feed.db"), "--no-detect", "--exit-after-replay"], "run6")
+    rc = s.p.wait(timeout=120)
+    s.err.close()
+    took = time.time() - t0
+    check(rc == 0 and 2.5 <= took <= 8, "replay without times: 3,000 lines at --rate 1000 took %.1f s" % took)
+
     if failures:
         print("%d FAILED" % len(failures))
         sys.exit(1)
