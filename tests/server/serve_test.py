@@ -18,7 +18,10 @@ listener source on free ports), and checks against `lookout ingest` +
 - bad requests get a 4xx JSON error (and the server stays up);
 - SIGTERM exits 0 with a sound store (integrity_check ok);
 - a restart on the same database resumes the picture (and a --token run
-  refuses requests without it).
+  refuses requests without it);
+- SIGTERM in the middle of a replay while requests go on: exit 0, sound store;
+- a --tcp-connect feed: lines accounted over two connections, reconnect, back-off;
+- replay pacing by the data's own times (--speed) and at --rate without times.
 
 usage: serve_test.py LOOKOUT DATA_DIR WORK_DIR
 """
