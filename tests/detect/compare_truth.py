@@ -97,7 +97,29 @@ def needed(t):
         return [({"identity_change"}, {vessels[0]})]
     if ty == "circle":
         return [(FINDS[ty][0], set(vessels))]
+    if ty == "jump" and "track" in t["parameters"] and not fake_track_seen(t, truth_all):
+        return []  # a fake track from and back to the ship's real place breaks no rule of motion
     return [(FINDS[ty][0], {m}) for m in vessels]
+
+
+def _nm(a, b):
+    import math
+    la1, lo1, la2, lo2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371008.8 * math.asin(math.sqrt(h)) / 1852.0
+
+
+def fake_track_seen(t, truth):
+    """A fake track shows a jump where it starts or ends away (> 2 nm) from the ship's
+    real place, unless another fake track of the same ship goes on from there
+    (HMS DEFENDER: out to Sevastopol and back, neither end away; docs/detect.md)."""
+    m = t["vessels"][0]["mmsi"]
+    where = (t["where"]["lat"], t["where"]["lon"])
+    track = t["parameters"]["track"]
+    others = [o for o in truth if o is not t and o["type"] == "jump" and o["vessels"][0]["mmsi"] == m]
+    before = any(o["end_ms"] == t["start_ms"] for o in others)
+    after = any(o["start_ms"] == t["end_ms"] for o in others)
+    return (_nm(where, track[0]) > 2 and not before) or (_nm(where, track[-1]) > 2 and not after)
 
 
 def matches(t, a, types, mmsis):
@@ -121,7 +143,12 @@ def matches(t, a, types, mmsis):
     return True
 
 
+truth_all = []
+collided = set()  # scripted MMSIs the recorded log's own ships send too (--log-mmsis)
+
+
 def compare(truth, alerts, report):
+    truth_all[:] = truth
     ok = True
     used = set()
     scripted = set()
@@ -151,6 +178,8 @@ def compare(truth, alerts, report):
         on = alert_mmsis(a) & scripted
         if not on:
             continue
+        if on <= collided and a["type"] in ("mmsi_shared", "jump", "speed_mismatch"):
+            continue  # one MMSI at two places: the scripted ship and a real one
         explained = False
         for t in truth:
             if not (truth_mmsis(t) & on):
@@ -196,6 +225,9 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     truth, alerts = load(argv[1]), load(argv[2])
+    if "--log-mmsis" in argv:
+        with open(argv[argv.index("--log-mmsis") + 1], encoding="utf-8") as f:
+            collided.update(int(x) for x in f.read().split())
     report = []
     ok = compare(truth, alerts, report)
     text = "\n".join(report) + "\n"
