@@ -3,8 +3,9 @@
  * Fishing Watch's loitering events: average speed < 2 kn, average distance
  * from shore >= 20 nm; GFW technical documentation, "Loitering").
  *
- * Each ship keeps one run of slow positions: its first and latest position, a
- * bounded trail for evidence, sums for the mean position and speed. A run
+ * Each ship keeps one run of slow positions: its first and latest position,
+ * sums for the mean position and speed, and a bounded trail for evidence
+ * (taken from a pool while the run lasts: most ships are not in one). A run
  * survives fast positions for less than LOITER_FAST_TOL_MS (one noisy report,
  * a short repositioning) and ends at its last slow position when the ship is
  * fast for longer, when it was silent for more than LOITER_MAX_GAP_MS, or at a
@@ -23,10 +24,13 @@
  * docs/detect.md, "Loitering". */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "detect_motion.h"
 
 #define LOITER_FAST_TOL_MS (10 * 60000)      /* fast this long ends a run */
+#define TRAIL_CHUNK 256                      /* pool growth, in trails (108 KB) */
 #define LOITER_MAX_GAP_MS (2 * 3600000)      /* silent longer than this ends a run */
 
 enum {
@@ -38,9 +42,44 @@ enum {
 
 static int64_t hours_ms(double h) { return (int64_t)llround(h * 3600000.0); }
 
+static det_trail *trail_at(det_loiter_global *G, uint32_t s1)
+{
+    return &G->chunks[(s1 - 1) / TRAIL_CHUNK][(s1 - 1) % TRAIL_CHUNK];
+}
+
+/* A trail slot (reset), or 0 when out of memory (the run then has no trail). */
+static uint32_t trail_get(det_loiter_global *G)
+{
+    uint32_t s1 = G->free_head;
+    if (s1) {
+        G->free_head = trail_at(G, s1)->total;
+    } else {
+        if (G->nslots == G->nchunks * TRAIL_CHUNK) {
+            det_trail **c = realloc(G->chunks, (G->nchunks + 1) * sizeof *c);
+            if (!c)
+                return 0;
+            G->chunks = c;
+            if (!(c[G->nchunks] = malloc(TRAIL_CHUNK * sizeof(det_trail))))
+                return 0;
+            G->nchunks++;
+        }
+        s1 = ++G->nslots;
+    }
+    det_trail_reset(trail_at(G, s1));
+    return s1;
+}
+
+static void trail_put(det_loiter_global *G, uint32_t s1)
+{
+    if (!s1)
+        return;
+    trail_at(G, s1)->total = G->free_head;
+    G->free_head = s1;
+}
+
 static void mean_pos(const det_loiter_vessel *L, int32_t *lat, int32_t *lon)
 {
-    const det_point *f = &L->trail.p[0];
+    const det_point *f = &L->first;
     *lat = (int32_t)(f->lat + L->sum_dlat / (int64_t)L->n);
     *lon = det_wrap_udeg(f->lon + L->sum_dlon / (int64_t)L->n);
 }
@@ -53,7 +92,7 @@ static double shore_reach_nm(const lo_detector *d)
 static void emit(lo_detector *d, dvessel *dv, lo_event_state state)
 {
     det_loiter_vessel *L = &dv->loiter;
-    const det_point *f = &L->trail.p[0], *l = &L->trail.last;
+    const det_point *f = &L->first, *l = &L->last;
     int32_t lat, lon;
     mean_pos(L, &lat, &lon);
     double h = (double)(l->t - f->t) / 3.6e6;
@@ -62,7 +101,12 @@ static void emit(lo_detector *d, dvessel *dv, lo_event_state state)
     bool at_anchor = anchored >= 0.5;
     lo_event *e = det_event_begin(d, LO_EV_LOITERING, at_anchor ? LO_SEV_LOW : LO_SEV_MEDIUM, f->t, l->t, lat, lon);
     det_event_vessel(e, dv);
-    det_event_trail(e, dv->mmsi, &L->trail, "slow");
+    if (L->trail) {
+        det_event_trail(e, dv->mmsi, trail_at(&d->loiter, L->trail), "slow");
+    } else {
+        det_event_evidence(e, dv->mmsi, f, "first");
+        det_event_evidence(e, dv->mmsi, l, "last");
+    }
     det_param_num(e, "max_kn", d->cfg.loiter_max_kn, 1);
     det_param_num(e, "min_h", d->cfg.loiter_min_h, 2);
     det_param_num(e, "shore_min_nm", d->cfg.loiter_shore_nm, 1);
@@ -92,11 +136,13 @@ static void run_end(lo_detector *d, dvessel *dv, lo_event_state state)
     if (L->state == DET_LOITER_FAR)
         emit(d, dv, state);
     L->state = DET_LOITER_NONE;
+    trail_put(&d->loiter, L->trail);
+    L->trail = 0;
 }
 
-static void run_start(det_loiter_vessel *L, const det_point *q)
+static void run_start(lo_detector *d, det_loiter_vessel *L, const det_point *q)
 {
-    det_trail_reset(&L->trail);
+    L->first = *q;
     L->fast_since = 0;
     L->sum_dlat = L->sum_dlon = 0;
     L->n = 0;
@@ -105,16 +151,22 @@ static void run_start(det_loiter_vessel *L, const det_point *q)
     L->moored = 0;
     L->shore_nm = NAN;
     L->state = DET_LOITER_RUN;
-    (void)q;
+    L->trail = trail_get(&d->loiter);
 }
 
 int det_loiter_init(lo_detector *d)
 {
-    (void)d;
+    memset(&d->loiter, 0, sizeof d->loiter);
     return 0;
 }
 
-void det_loiter_free(lo_detector *d) { (void)d; }
+void det_loiter_free(lo_detector *d)
+{
+    for (uint32_t i = 0; i < d->loiter.nchunks; i++)
+        free(d->loiter.chunks[i]);
+    free(d->loiter.chunks);
+    memset(&d->loiter, 0, sizeof d->loiter);
+}
 
 void det_loiter_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_track_point *p)
 {
@@ -123,8 +175,8 @@ void det_loiter_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_
     det_loiter_vessel *L = &dv->loiter;
     /* A silence, or a position of another track segment (two transmitters on
      * one MMSI, a spoofed position: docs/tracking.md), ends the run. */
-    if (L->state != DET_LOITER_NONE && (p->time_ms - L->trail.last.t > LOITER_MAX_GAP_MS ||
-                                        (uint16_t)p->segment != L->trail.last.segment))
+    if (L->state != DET_LOITER_NONE && (p->time_ms - L->last.t > LOITER_MAX_GAP_MS ||
+                                        (uint16_t)p->segment != L->last.segment))
         run_end(d, dv, LO_EVENT_CLOSED);
     unsigned s10 = det_speed10(dv, p);
     if (s10 == DET_SPEED_NA)
@@ -140,8 +192,8 @@ void det_loiter_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_
     }
     det_point q = det_point_of(p);
     if (L->state == DET_LOITER_NONE)
-        run_start(L, &q);
-    const det_point *f = L->trail.n ? &L->trail.p[0] : &q;
+        run_start(d, L, &q);
+    const det_point *f = &L->first;
     L->sum_dlat += (int64_t)q.lat - f->lat;
     L->sum_dlon += det_dlon_udeg(f->lon, q.lon);
     L->n++;
@@ -151,8 +203,10 @@ void det_loiter_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_
     else if (q.status == 5)
         L->moored++;
     L->fast_since = 0;
-    det_trail_add(&L->trail, &q);
-    if (L->state == DET_LOITER_RUN && q.t - L->trail.p[0].t >= hours_ms(d->cfg.loiter_min_h)) {
+    L->last = q;
+    if (L->trail)
+        det_trail_add(trail_at(&d->loiter, L->trail), &q);
+    if (L->state == DET_LOITER_RUN && q.t - L->first.t >= hours_ms(d->cfg.loiter_min_h)) {
         if (L->moored * 2 >= L->n) {
             L->state = DET_LOITER_NEAR; /* made fast: not loitering, no look-up */
             return;
@@ -189,7 +243,7 @@ void det_loiter_finish(lo_detector *d)
         if (!v->mmsi || v->loiter.state == DET_LOITER_NONE)
             continue;
         /* Silent since too long: it ended at its last slow position. */
-        bool over = d->now != LO_TIME_NONE && d->now - v->loiter.trail.last.t > LOITER_MAX_GAP_MS;
+        bool over = d->now != LO_TIME_NONE && d->now - v->loiter.last.t > LOITER_MAX_GAP_MS;
         run_end(d, v, over ? LO_EVENT_CLOSED : LO_EVENT_ONGOING);
     }
 }
