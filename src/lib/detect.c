@@ -174,6 +174,7 @@ static int hash_grow(lo_detector *d)
         if (d->hash[i])
             hash_put(h, cap, det_vessel_at(d, d->hash[i])->mmsi, d->hash[i]);
     free(d->hash);
+    d->stats.memory_bytes += (uint64_t)(cap - d->hash_cap) * sizeof *h; /* modules add their own */
     d->hash = h;
     d->hash_cap = cap;
     return 0;
@@ -254,6 +255,7 @@ static dvessel *vessel_add(lo_detector *d, uint32_t mmsi, uint32_t *index1)
             if (!(c[d->nchunks] = malloc(CHUNK * sizeof(dvessel))))
                 return NULL;
             d->nchunks++;
+            d->stats.memory_bytes += CHUNK * sizeof(dvessel);
         }
         i1 = ++d->nrecords;
         v = det_vessel_at(d, i1);
@@ -268,7 +270,6 @@ static dvessel *vessel_add(lo_detector *d, uint32_t mmsi, uint32_t *index1)
     hash_put(d->hash, d->hash_cap, mmsi, i1);
     d->count++;
     d->stats.tracked_vessels = d->count;
-    d->stats.memory_bytes = (uint64_t)d->nchunks * CHUNK * sizeof(dvessel) + (uint64_t)d->hash_cap * 4u;
     lru_append(d, v, i1);
     *index1 = i1;
     return v;
@@ -299,6 +300,7 @@ static void slot_set(lo_detector *d, uint32_t slot, uint32_t index1)
         if (!m)
             return; /* the hash finds it anyway */
         memset(m + d->slot_cap, 0, (size_t)(cap - d->slot_cap) * sizeof *m);
+        d->stats.memory_bytes += (uint64_t)(cap - d->slot_cap) * sizeof *m;
         d->by_slot = m;
         d->slot_cap = cap;
     }

@@ -509,10 +509,12 @@ static void observe(lo_detector *d, dvessel *dv, uint32_t o1, const det_point *o
     int32_t mlat = (int32_t)(((int64_t)q->lat + olat) / 2);
     int32_t mlon = det_wrap_udeg(q->lon + det_dlon_udeg(q->lon, olon) / 2);
     if (!p1) {
+        uint32_t chunks_before = G->nchunks;
         if (G->pairs.count >= d->cfg.max_open_pairs || !(p1 = pair_alloc(G))) {
             d->stats.pairs_dropped++;
             return;
         }
+        d->stats.memory_bytes += (uint64_t)(G->nchunks - chunks_before) * PAIR_CHUNK * sizeof(det_enc_pair);
         if (map_put(&G->pairs, key, p1) < 0) {
             pair_at(G, p1)->next = G->free_head;
             G->free_head = p1;

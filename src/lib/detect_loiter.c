@@ -151,7 +151,9 @@ static void run_start(lo_detector *d, det_loiter_vessel *L, const det_point *q)
     L->moored = 0;
     L->shore_nm = NAN;
     L->state = DET_LOITER_RUN;
+    uint32_t chunks_before = d->loiter.nchunks;
     L->trail = trail_get(&d->loiter);
+    d->stats.memory_bytes += (uint64_t)(d->loiter.nchunks - chunks_before) * TRAIL_CHUNK * sizeof(det_trail);
 }
 
 int det_loiter_init(lo_detector *d)
