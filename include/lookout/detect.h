@@ -349,6 +349,18 @@ const lo_detect_stats *lo_detect_get_stats(const lo_detector *d);
  * parameters, summary and evidence. Returns the length, or LO_E_NOSPACE when
  * cap is too small (64 KiB always suffices). */
 int lo_event_json(const lo_event *e, char *out, size_t cap);
+/* One event as the store keeps it (store.h's lo_event_record, for
+ * lo_store_event): keyed by its id, its where as a GeoJSON Point, its
+ * parameters, and json (the event as lo_event_json wrote it) as evidence.
+ * The record points into b and json, which must outlive it. */
+typedef struct lo_event_store_buf {
+    uint32_t mmsi[LO_EVENT_MAX_VESSELS];
+    char geometry[128];
+    char params[LO_EVENT_MAX_PARAMS + 2];
+} lo_event_store_buf;
+struct lo_event_record;
+void lo_event_to_record(const lo_event *e, const char *json, lo_event_store_buf *b, struct lo_event_record *rec);
+
 /* One event as a GeoJSON Feature: its evidence positions as a MultiPoint (or
  * the where point when there is no evidence), the other fields as properties. */
 int lo_event_geojson_feature(const lo_event *e, char *out, size_t cap);

@@ -138,27 +138,11 @@ static int tick(void *ctx)
 
 static void store_event(detect_run *r, const lo_event *e)
 {
-    uint32_t mmsi[LO_EVENT_MAX_VESSELS];
-    for (uint32_t i = 0; i < e->nvessels; i++)
-        mmsi[i] = e->vessels[i].mmsi;
-    char geometry[128], params[LO_EVENT_MAX_PARAMS + 2];
-    if (isfinite(e->lat) && isfinite(e->lon))
-        snprintf(geometry, sizeof geometry, "{\"type\":\"Point\",\"coordinates\":[%.6f,%.6f]}", e->lon, e->lat);
-    snprintf(params, sizeof params, "{%s}", e->params);
     if (lo_event_json(e, r->buf, EVENT_BUF) < 0)
         return;
-    lo_event_record rec = {
-        .key = e->id,
-        .type = lo_event_type_key(e->type),
-        .severity = (int)e->severity,
-        .start_ms = e->start_ms,
-        .end_ms = e->state == LO_EVENT_OPEN ? LO_TIME_NONE : e->end_ms,
-        .mmsi = mmsi,
-        .nmmsi = e->nvessels,
-        .geometry = isfinite(e->lat) && isfinite(e->lon) ? geometry : NULL,
-        .parameters = params,
-        .evidence = r->buf,
-    };
+    lo_event_store_buf b;
+    lo_event_record rec;
+    lo_event_to_record(e, r->buf, &b, &rec);
     lo_store_event(r->store, &rec, NULL); /* errors surface through lo_store_error at the next tick */
 }
 

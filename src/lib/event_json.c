@@ -7,6 +7,7 @@
 
 #include "lookout/detect.h"
 #include "lookout/output.h"
+#include "lookout/store.h"
 
 typedef struct out {
     char *p;
@@ -203,4 +204,27 @@ int lo_event_geojson_feature(const lo_event *e, char *buf, size_t cap)
     }
     put(&o, "]}}");
     return finish(&o);
+}
+
+void lo_event_to_record(const lo_event *e, const char *json, lo_event_store_buf *b, lo_event_record *rec)
+{
+    for (uint32_t i = 0; i < e->nvessels; i++)
+        b->mmsi[i] = e->vessels[i].mmsi;
+    bool where = isfinite(e->lat) && isfinite(e->lon);
+    if (where)
+        snprintf(b->geometry, sizeof b->geometry, "{\"type\":\"Point\",\"coordinates\":[%.6f,%.6f]}", e->lon,
+                 e->lat);
+    snprintf(b->params, sizeof b->params, "{%s}", e->params);
+    *rec = (lo_event_record){
+        .key = e->id,
+        .type = lo_event_type_key(e->type),
+        .severity = (int)e->severity,
+        .start_ms = e->start_ms,
+        .end_ms = e->state == LO_EVENT_OPEN ? LO_TIME_NONE : e->end_ms,
+        .mmsi = b->mmsi,
+        .nmmsi = e->nvessels,
+        .geometry = where ? b->geometry : NULL,
+        .parameters = b->params,
+        .evidence = json,
+    };
 }

@@ -135,26 +135,9 @@ static void on_event(void *ctx, const lo_event *e)
     sse_publish(l->sse, SSE_EVENT, l->evbuf, (size_t)jl);
     atomic_fetch_add_explicit(&l->events_published, 1, memory_order_relaxed);
     /* the store: as lookout detect stores them */
-    uint32_t mmsi[LO_EVENT_MAX_VESSELS];
-    for (uint32_t i = 0; i < e->nvessels; i++)
-        mmsi[i] = e->vessels[i].mmsi;
-    char geometry[128], params[LO_EVENT_MAX_PARAMS + 2];
-    bool where = isfinite(e->lat) && isfinite(e->lon);
-    if (where)
-        snprintf(geometry, sizeof geometry, "{\"type\":\"Point\",\"coordinates\":[%.6f,%.6f]}", e->lon, e->lat);
-    snprintf(params, sizeof params, "{%s}", e->params);
-    lo_event_record rec = {
-        .key = e->id,
-        .type = lo_event_type_key(e->type),
-        .severity = (int)e->severity,
-        .start_ms = e->start_ms,
-        .end_ms = e->state == LO_EVENT_OPEN ? LO_TIME_NONE : e->end_ms,
-        .mmsi = mmsi,
-        .nmmsi = e->nvessels,
-        .geometry = where ? geometry : NULL,
-        .parameters = params,
-        .evidence = l->evbuf,
-    };
+    lo_event_store_buf b;
+    lo_event_record rec;
+    lo_event_to_record(e, l->evbuf, &b, &rec);
     dthread_queue_event(l->det, &rec); /* the pipeline thread writes it */
 }
 
