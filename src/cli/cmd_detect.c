@@ -375,7 +375,7 @@ static int run(detect_run *r, const detect_opts *o, char **files, int nfiles)
         if (derr.line > 0)
             cli_error("%s:%ld: %s", o->config, derr.line, derr.text);
         else
-            cli_error("%s: %s", o->config, derr.text);
+            cli_error("%s", derr.text); /* names the file */
         return 1;
     }
     lo_geo geo = {0};
@@ -412,7 +412,7 @@ static int run(detect_run *r, const detect_opts *o, char **files, int nfiles)
             if (derr.line > 0)
                 cli_error("%s:%ld: %s", o->watchlist, derr.line, derr.text);
             else
-                cli_error("%s: %s", o->watchlist, derr.text);
+                cli_error("%s", derr.text); /* names the file */
             goto out;
         }
         env.watch = watch;

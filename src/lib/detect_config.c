@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lookout/detect.h"
+#include "util.h"
 
 void lo_detect_config_default(lo_detect_config *c)
 {
@@ -303,44 +304,17 @@ int lo_detect_config_parse(lo_detect_config *c, const char *text, size_t len, lo
 
 int lo_detect_config_load(lo_detect_config *c, const char *path, lo_detect_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *buf, why[160];
+    size_t len;
+    int rc = util_read_file(path, 1u << 20, &buf, &len, why, sizeof why); /* a config file, not a dataset */
+    if (rc) {
         if (err) {
             err->line = -1;
-            snprintf(err->text, sizeof err->text, "cannot open %s", path);
+            snprintf(err->text, sizeof err->text, "%.100s: %.90s", path, why);
         }
-        return LO_E_IO;
+        return rc == LO_E_RANGE ? LO_E_INVAL : rc;
     }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            if (cap >= (1u << 20)) { /* a config file, not a dataset */
-                free(buf);
-                fclose(f);
-                return fail(err, -1, "%s is larger than 1 MiB%s", path, "");
-            }
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return LO_E_NOMEM;
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    int io = ferror(f);
-    fclose(f);
-    if (io) {
-        free(buf);
-        return fail(err, -1, "cannot read %s%s", path, "");
-    }
-    int rc = lo_detect_config_parse(c, buf, len, err);
+    rc = lo_detect_config_parse(c, buf, len, err);
     free(buf);
     return rc;
 }

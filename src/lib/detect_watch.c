@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "detect_int.h"
+#include "util.h"
 
 /* ---- names ------------------------------------------------------------------------- */
 
@@ -271,37 +272,13 @@ int lo_watchlist_load(lo_watchlist **out, const char *path, lo_detect_error *err
     if (!out || !path)
         return LO_E_INVAL;
     *out = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return fail(err, -1, LO_E_IO, "cannot open ", path, NULL);
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 65536 > cap) {
-            if (cap >= WL_MAX_FILE) {
-                free(text);
-                fclose(fp);
-                return fail(err, -1, LO_E_INVAL, "", path, ": larger than 64 MiB");
-            }
-            cap = cap ? cap * 2 : 1u << 17;
-            char *t = realloc(text, cap);
-            if (!t) {
-                free(text);
-                fclose(fp);
-                return LO_E_NOMEM;
-            }
-            text = t;
-        }
-        size_t r = fread(text + len, 1, cap - len, fp);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    bool ioerr = ferror(fp);
-    fclose(fp);
-    if (ioerr) {
-        free(text);
-        return fail(err, -1, LO_E_IO, "cannot read ", path, NULL);
+    char *text, why[160];
+    size_t len;
+    int rd = util_read_file(path, WL_MAX_FILE, &text, &len, why, sizeof why);
+    if (rd) {
+        char msg[170];
+        snprintf(msg, sizeof msg, ": %s", why);
+        return fail(err, -1, rd == LO_E_RANGE ? LO_E_INVAL : rd, "", path, msg);
     }
     int rc = 0;
     char *buf = malloc(WL_MAX_LINE);

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "geo_internal.h"
+#include "util.h"
 #include "lookout/limits.h"
 
 /* ---- basics --------------------------------------------------------------------- */
@@ -106,63 +107,11 @@ const char *geo_basename(const char *path)
 
 int geo_read_file(const char *path, size_t max, char **out, size_t *len, lo_geo_error *err)
 {
-    *out = NULL;
-    *len = 0;
-    errno = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f) {
-        geo_error(err, -1, "%s: %s", geo_basename(path), errno ? strerror(errno) : "cannot open");
-        return LO_E_IO;
-    }
-    gzbuffer(f, 1u << 17);
-    size_t cap = 1u << 20, n = 0;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
-        gzclose(f);
-        return LO_E_NOMEM;
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap >= max) {
-                /* one more byte tells "exactly max" from "more" */
-                char probe;
-                int r = gzread(f, &probe, 1);
-                if (r == 0)
-                    break;
-                free(buf);
-                gzclose(f);
-                geo_error(err, -1, "%s: larger than %zu bytes", geo_basename(path), max);
-                return LO_E_RANGE;
-            }
-            size_t ncap = cap * 2 > max ? max : cap * 2;
-            char *nb = realloc(buf, ncap + 1);
-            if (!nb) {
-                free(buf);
-                gzclose(f);
-                return LO_E_NOMEM;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t want = cap - n > (1u << 30) ? (1u << 30) : cap - n;
-        int r = gzread(f, buf + n, (unsigned)want);
-        if (r < 0) {
-            int zerr = 0;
-            const char *msg = gzerror(f, &zerr);
-            geo_error(err, -1, "%s: %s", geo_basename(path), msg ? msg : "read error");
-            free(buf);
-            gzclose(f);
-            return LO_E_IO;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    gzclose(f);
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
+    char why[160];
+    int rc = util_read_file(path, max, out, len, why, sizeof why);
+    if (rc)
+        geo_error(err, -1, "%s: %s", geo_basename(path), why);
+    return rc;
 }
 
 /* ---- everything at once ------------------------------------------------------------- */
