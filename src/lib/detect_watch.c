@@ -276,8 +276,8 @@ int lo_watchlist_load(lo_watchlist **out, const char *path, lo_detect_error *err
     size_t len;
     int rd = util_read_file(path, WL_MAX_FILE, &text, &len, why, sizeof why);
     if (rd) {
-        char msg[170];
-        snprintf(msg, sizeof msg, ": %s", why);
+        char msg[64]; /* fail() prints a, 100 bytes of b, then c into 200 */
+        snprintf(msg, sizeof msg, ": %.60s", why);
         return fail(err, -1, rd == LO_E_RANGE ? LO_E_INVAL : rd, "", path, msg);
     }
     int rc = 0;
