@@ -239,7 +239,7 @@ results="$out/results.md"
     done
     if [ "$threaded" = 1 ]; then
         echo
-        echo "lookout decodes in two threads by default on a machine with 2+ CPUs (reading and framing in one, decoding and writing in the other): its CPU time can exceed its wall time, and the \"1 thread\" rows (\`--threads 1\`) give the per-core comparison. gpsdecode and libais use one thread. The targets are judged on the default command's wall time."
+        echo "lookout decodes in two threads by default on a machine with 2+ CPUs (one reads, frames and checks the sentences; the other decodes the fields and, with JSON or CSV, writes them out, while the first decodes and writes whole batches itself whenever the other falls behind): its CPU time can exceed its wall time, and the \"1 thread\" rows (\`--threads 1\`) give the per-core comparison. gpsdecode and libais use one thread. The targets are judged on the default command's wall time."
     fi
     echo
     awk -v a="${msgs[gpsd]}" -v b="${msgs[json]}" -v c="${msgs[none]}" -v d="${msgs[libais]}" 'BEGIN {
