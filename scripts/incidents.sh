@@ -37,8 +37,20 @@ for sc in dprk-sts-2018-01-20 dprk-sts-2018-02-24 hms-defender-2021 gelendzhik-2
 import json,sys
 print(', '.join(f\"{e['type']} ({e['id']}, {e['start'][:16].replace('T',' ')})\" for e in map(json.loads, open('$work/$sc.truth'))))")"
     echo
+    zones=""
+    note=""
+    case $sc in
+    dprk-sts-2018-02-24)
+        zones="--zones data/zones/east-china-sea-sts-2018.geojson"
+        note="Zones: the watch boxes east of Shanghai of \`data/zones/east-china-sea-sts-2018.geojson\`." ;;
+    hms-defender-2021)
+        zones="--zones tests/detect/zonewatch/sevastopol.geojson"
+        note="Zones: a box over the approaches to Sevastopol. The fake tracks start and end where the ships really were (moored at Odessa) and move at 16 kn: they break no rule of motion, so no spoofing alert is raised; the zone alerts show the tracks entering the approaches. That the ships never left Odessa took outside evidence (a webcam), as docs/detect.md says under Fake tracks." ;;
+    esac
+    [ -n "$note" ] && { echo "$note"; echo; }
     echo '```'
-    "$lookout" detect -q --table --watchlist data/watchlist/ofac_sdn_vessels_2024-05-03.csv "$work/$sc.nmea" | cut -c1-200
+    # shellcheck disable=SC2086
+    "$lookout" detect -q --table $zones --watchlist data/watchlist/ofac_sdn_vessels_2024-05-03.csv "$work/$sc.nmea" | cut -c1-200
     echo '```'
 done
 } > "$out"
