@@ -35,4 +35,5 @@ echo "   alerts: out/demo.alerts.txt (table), out/demo.alerts.jsonl (JSON lines)
 echo "           out/demo.alerts.geojson (GeoJSON), out/demo.db (SQLite: vessels, tracks, events)"
 echo
 echo "== the alerts against the scenario's ground truth (tests/detect/compare_truth.py)"
-python3 tests/detect/compare_truth.py out/demo.truth.jsonl out/demo.alerts.jsonl
+python3 tests/detect/compare_truth.py out/demo.truth.jsonl out/demo.alerts.jsonl \
+    --watchlist data/watchlist/ofac_sdn_vessels_2024-05-03.csv

@@ -14,6 +14,10 @@ a dark period of 12 h or more far out is a suspected disabling; a fake track
 or a circle shows jumps at its ends; a new MMSI leaves the old one silent).
 Exit status 0 when all are found and nothing is unexplained, 1 otherwise.
 
+--watchlist FILE (a watch-list CSV as lookout detect reads it): a watchlist
+alert on a scripted vessel is explained when the vessel's scripted IMO or
+MMSI is on that list (a scenario may give a ship a listed identity).
+
 --zones-from-truth writes the boxes of the scenarios' zone events as GeoJSON
 polygons named as in the scenario, for `lookout detect --zones`.
 """
@@ -147,7 +151,20 @@ truth_all = []
 collided = set()  # scripted MMSIs the recorded log's own ships send too (--log-mmsis)
 
 
-def compare(truth, alerts, report):
+def listed_numbers(path):
+    """IMO and MMSI numbers of a watch-list CSV (columns found by name)."""
+    import csv
+    nums = set()
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            for k in ("imo", "mmsi"):
+                v = (row.get(k) or "").strip()
+                if v.isdigit():
+                    nums.add(int(v))
+    return nums
+
+
+def compare(truth, alerts, report, listed=frozenset()):
     truth_all[:] = truth
     ok = True
     used = set()
@@ -181,6 +198,11 @@ def compare(truth, alerts, report):
         if on <= collided and a["type"] in ("mmsi_shared", "jump", "speed_mismatch"):
             continue  # one MMSI at two places: the scripted ship and a real one
         explained = False
+        if a["type"] == "watchlist":
+            for t in truth:
+                for v in t.get("vessels", []):
+                    if v["mmsi"] in on and (v["mmsi"] in listed or v.get("imo") in listed):
+                        explained = True
         for t in truth:
             if not (truth_mmsis(t) & on):
                 continue
@@ -228,8 +250,9 @@ def main(argv):
     if "--log-mmsis" in argv:
         with open(argv[argv.index("--log-mmsis") + 1], encoding="utf-8") as f:
             collided.update(int(x) for x in f.read().split())
+    listed = listed_numbers(argv[argv.index("--watchlist") + 1]) if "--watchlist" in argv else frozenset()
     report = []
-    ok = compare(truth, alerts, report)
+    ok = compare(truth, alerts, report, listed)
     text = "\n".join(report) + "\n"
     sys.stdout.write(text)
     if "--report" in argv:
