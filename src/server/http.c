@@ -311,7 +311,7 @@ static bool parse_mmsi(const char *s, size_t n, uint32_t *mmsi)
         v = v * 10 + (uint32_t)(s[i] - '0');
     }
     *mmsi = v;
-    return v != 0;
+    return true; /* 0 too: unset transponders send it, and the picture lists them */
 }
 
 static enum MHD_Result api_vessel(req *q, uint32_t mmsi)
@@ -327,7 +327,8 @@ static enum MHD_Result api_vessel(req *q, uint32_t mmsi)
     vj_vessel(&b, &v);
     jb_puts(&b, ",\"events\":[");
     pic_event_filter ef = {.since_ms = LO_TIME_NONE, .mmsi = mmsi, .limit = VESSEL_EVENTS};
-    pic_events_write(q->h->ctx.pic, &ef, &b);
+    if (mmsi) /* the filter's 0 means every vessel: MMSI 0's card lists none */
+        pic_events_write(q->h->ctx.pic, &ef, &b);
     jb_puts(&b, "]}");
     return send_jbuf(q->c, q->h, &b, "application/json");
 }
@@ -539,8 +540,8 @@ static enum MHD_Result api_events(req *q, bool geojson)
                           .geojson = geojson};
     param_event_types(q, &f.types);
     const char *m = param(q, "mmsi");
-    if (m && !parse_mmsi(m, strlen(m), &f.mmsi))
-        bad(q, "mmsi", "1-9 digits");
+    if (m && (!parse_mmsi(m, strlen(m), &f.mmsi) || f.mmsi == 0))
+        bad(q, "mmsi", "1-9 digits, not 0"); /* 0 means no filter here */
     if (q->bad)
         return send_error(q->c, q->h, 400, "bad_request", q->bad);
     jbuf b;
