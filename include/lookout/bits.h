@@ -19,6 +19,10 @@ extern const char lo_sixbit_ascii[64];
  * about the bits written so far). Caller ensures capacity. */
 int lo_armour_decode(const char *s, size_t n, uint8_t *bits, uint32_t *nbits);
 
+/* Are all n characters in the armour? (The check of lo_armour_decode alone,
+ * for a reader that leaves the decoding to another thread.) */
+int lo_armour_valid(const char *s, size_t n);
+
 /* Unsigned field of width 1-64 bits at bit position pos. Bits past nbits read 0. */
 uint64_t lo_bits_u(const uint8_t *bits, uint32_t nbits, uint32_t pos, unsigned width);
 /* Two's-complement signed field. */

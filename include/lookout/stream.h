@@ -7,6 +7,7 @@
 #ifndef LOOKOUT_STREAM_H
 #define LOOKOUT_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,8 +16,14 @@
 
 /* A complete message: its bits and where/when it was heard. */
 typedef struct lo_payload {
-    const uint8_t *bits;
+    const uint8_t *bits; /* NULL when the armour is left to the caller (below) */
     uint32_t nbits;
+    /* With lo_stream_callbacks.defer_armour, a one-sentence message comes as
+     * its armour characters (already checked: lo_armour_decode cannot fail on
+     * them) and bits is NULL; nbits is the same (6 a character, less the fill
+     * bits). Messages of several sentences always come as bits. */
+    const char *armour;
+    uint32_t armour_len;
     lo_meta meta;
     const char *raw; /* the sentence line(s) that carried it, '\n'-joined */
     size_t raw_len;
@@ -40,6 +47,10 @@ typedef struct lo_stream_callbacks {
     void (*on_payload)(void *ctx, const lo_payload *p);
     /* A rejected line or dropped fragment(s); raw may be the sentence(s) involved. */
     void (*on_reject)(void *ctx, lo_reject why, const char *raw, size_t len, uint64_t line);
+    /* Leave the armour decoding of one-sentence messages to the caller (a
+     * reading thread that hands messages to a decoding thread balances the
+     * two this way). Rejects are counted the same. */
+    bool defer_armour;
 } lo_stream_callbacks;
 
 typedef struct lo_stream lo_stream;

@@ -60,6 +60,36 @@ static inline bool armour16(const char *s, uint8_t *out)
 }
 #endif
 
+#ifdef __SSE2__
+/* 16 characters in the armour? (armour16's test alone) */
+static inline bool valid16(const char *s)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)s), _mm_set1_epi8(0x30));
+    __m128i low = _mm_cmpeq_epi8(_mm_subs_epu8(v, _mm_set1_epi8(0x27)), zero);
+    __m128i high = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8(0x30)), _mm_set1_epi8(0x17)), zero);
+    return _mm_movemask_epi8(_mm_or_si128(low, high)) == 0xFFFF;
+}
+#endif
+
+int lo_armour_valid(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    if (n >= 16) {
+        for (; i + 16 <= n; i += 16)
+            if (!valid16(s + i))
+                return 0;
+        return i == n || valid16(s + n - 16); /* the tail as an overlapping block */
+    }
+#endif
+    /* Valid values are 0-63: bit 6 is set only by 0xFF, the mark of a bad one. */
+    uint8_t acc = 0;
+    for (; i < n; i++)
+        acc |= lo_armour_value[(unsigned char)s[i]];
+    return !(acc & 0x40);
+}
+
 int lo_armour_decode(const char *s, size_t n, uint8_t *bits, uint32_t *nbits)
 {
     uint32_t pos = *nbits;

@@ -166,15 +166,23 @@ static void single(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb, c
                    size_t raw_len)
 {
     uint32_t nbits = 0;
-    if (lo_armour_decode(st->payload, st->payload_len, s->bits, &nbits)) {
+    bool defer = s->cb.defer_armour;
+    if (defer ? !lo_armour_valid(st->payload, st->payload_len)
+              : lo_armour_decode(st->payload, st->payload_len, s->bits, &nbits) != 0) {
         reject(s, LO_REJECT_BAD_PAYLOAD_CHAR, raw, raw_len, s->stats.lines);
         return;
     }
+    if (defer)
+        nbits = (uint32_t)st->payload_len * 6;
     /* The meta is filled in place (emit would copy it). */
     s->stats.payloads++;
     if (!s->cb.on_payload)
         return;
-    lo_payload p = {.bits = s->bits, .nbits = nbits - st->fill, .raw = raw, .raw_len = raw_len};
+    lo_payload p = {.bits = defer ? NULL : s->bits, .nbits = nbits - st->fill, .raw = raw, .raw_len = raw_len};
+    if (defer) {
+        p.armour = st->payload;
+        p.armour_len = (uint32_t)st->payload_len;
+    }
     fill_meta(s, &p.meta, st, tb);
     s->cb.on_payload(s->cb.ctx, &p);
 }

@@ -50,6 +50,36 @@ static void bad_character(void **state)
     assert_int_equal(lo_armour_decode("15X", 3, bits, &n), -1);
 }
 
+/* lo_armour_valid says yes exactly when lo_armour_decode succeeds: every
+ * length 0-100 (the SSE2 blocks, the overlapping tail, the scalar rest), one
+ * bad character at every place, and characters around both ranges' ends. */
+static void armour_valid_agrees(void **state)
+{
+    (void)state;
+    static const char probe[] = {'/', '0', 'W', 'X', '_', '`', 'w', 'x', '@', '\0' + 1, (char)0xFF};
+    char s[101];
+    uint8_t bits[128];
+    uint32_t seed = 12345;
+    for (size_t n = 0; n <= 100; n++) {
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            s[i] = lo_armour_char[(seed >> 16) % 64];
+        }
+        uint32_t nb = 0;
+        assert_int_equal(lo_armour_valid(s, n), 1);
+        assert_int_equal(lo_armour_decode(s, n, bits, &nb), 0);
+        for (size_t at = 0; at < n; at++)
+            for (size_t k = 0; k < sizeof probe; k++) {
+                char keep = s[at];
+                s[at] = probe[k];
+                nb = 0;
+                int ok = lo_armour_decode(s, n, bits, &nb) == 0;
+                assert_int_equal(lo_armour_valid(s, n), ok);
+                s[at] = keep;
+            }
+    }
+}
+
 static void put_then_get(void **state)
 {
     (void)state;
@@ -67,6 +97,7 @@ int main(void)
         cmocka_unit_test(decode_type1_fields),
         cmocka_unit_test(bad_character),
         cmocka_unit_test(put_then_get),
+        cmocka_unit_test(armour_valid_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
