@@ -57,7 +57,7 @@ static void armour_valid_agrees(void **state)
 {
     (void)state;
     static const char probe[] = {'/', '0', 'W', 'X', '_', '`', 'w', 'x', '@', '\0' + 1, (char)0xFF};
-    char s[101];
+    char s[101] = {0};
     uint8_t bits[128];
     uint32_t seed = 12345;
     for (size_t n = 0; n <= 100; n++) {
