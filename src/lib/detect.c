@@ -690,6 +690,7 @@ void lo_detect_on_evict(void *vd, const lo_vessel *v)
     d->count--;
     d->stats.tracked_vessels = d->count;
     dv->mmsi = 0;
+    dv->self = 0; /* free: MMSI 0 is a vessel too, so walkers test self */
     dv->next_lru = d->free_head;
     d->free_head = i1;
 }

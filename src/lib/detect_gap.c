@@ -170,8 +170,15 @@ void det_gap_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const lo_tra
     det_gap_vessel *g = &dv->gap;
     if (dv->has_prev) {
         int64_t dt = p->time_ms - dv->prev.t;
-        if (dt >= hours_ms(d->cfg.gap_min_h))
+        /* An open notice is closed by the next later position even when the
+         * vessel's own silence is shorter (the data clock ran ahead on other
+         * vessels' times); one at the same time leaves it open. */
+        if (dt >= hours_ms(d->cfg.gap_min_h) || (g->open && dt > 0)) {
             gap_close(d, dv, p, dt);
+        } else if (g->open) {
+            remember(g, p->time_ms);
+            return;
+        }
     }
     g->open = false;
     remember(g, p->time_ms);
@@ -223,7 +230,7 @@ void det_gap_finish(lo_detector *d)
     walk_silent(d, d->now);
     for (uint32_t i1 = 1; i1 <= d->nrecords; i1++) {
         dvessel *v = det_vessel_at(d, i1);
-        if (v->mmsi && v->gap.open && v->has_prev) {
+        if (v->self && v->gap.open && v->has_prev) {
             gap_unended(d, v, d->now, LO_EVENT_ONGOING, false);
             v->gap.open = false;
         }

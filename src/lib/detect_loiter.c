@@ -242,7 +242,7 @@ void det_loiter_finish(lo_detector *d)
 {
     for (uint32_t i1 = 1; i1 <= d->nrecords; i1++) {
         dvessel *v = det_vessel_at(d, i1);
-        if (!v->mmsi || v->loiter.state == DET_LOITER_NONE)
+        if (!v->self || v->loiter.state == DET_LOITER_NONE)
             continue;
         /* Silent since too long: it ended at its last slow position. */
         bool over = d->now != LO_TIME_NONE && d->now - v->loiter.last.t > LOITER_MAX_GAP_MS;

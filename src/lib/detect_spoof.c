@@ -564,8 +564,21 @@ static void site_emit(lo_detector *d, det_spoof_site *st, lo_event_type type, lo
                                   (int32_t)lround(st->lon * 1e6));
     for (uint32_t i = 0; i < st->n; i++) {
         dvessel *v = det_vessel_find(d, st->mmsi[i]);
-        if (v)
+        if (v) {
             det_event_vessel(e, v);
+        } else {
+            /* Evicted since: listed by its MMSI alone, so that the first vessel
+             * (and with it the event's id) stays the same until it closes. */
+            e->vessels_total++;
+            if (e->nvessels < LO_EVENT_MAX_VESSELS) {
+                lo_event_vessel *w = &e->vessels[e->nvessels++];
+                memset(w, 0, sizeof *w);
+                w->mmsi = st->mmsi[i];
+                w->watch = -1;
+                w->kind = lo_station_kind_of(w->mmsi);
+                w->flag = lo_mid_iso2(lo_mmsi_mid(w->mmsi));
+            }
+        }
     }
     e->vessels_total = st->total > e->vessels_total ? st->total : e->vessels_total;
     for (uint32_t i = 0; i < st->n; i++)
@@ -1079,7 +1092,7 @@ void det_spoof_finish(lo_detector *d)
 {
     for (uint32_t i = 1; i <= d->nrecords; i++) {
         dvessel *v = det_vessel_at(d, i);
-        if (v->mmsi)
+        if (v->self)
             vessel_close(d, v, LO_EVENT_ONGOING);
     }
     sites_close(d, d->now, true, LO_EVENT_ONGOING);
