@@ -170,7 +170,9 @@ static void jump_emit(lo_detector *d, dvessel *dv, lo_event_state st, const det_
     else
         det_event_summary(e, "%u: position jumped %.1f nm (%.0f kn implied), %u report%s there", dv->mmsi, s->jump_nm,
                           s->jump_kn, s->jump_n, s->jump_n == 1 ? "" : "s");
-    det_event_emit(d, e, st, 0);
+    /* The first displaced position joins the id: two excursions of one vessel
+     * starting in the same second (two receivers' copies) stay two events. */
+    det_event_emit(d, e, st, (uint64_t)(uint32_t)s->jump_first.lat << 32 | (uint32_t)s->jump_first.lon);
 }
 
 static void jump_start(lo_detector *d, dvessel *dv, const det_point *from, const det_point *q, double kn)
