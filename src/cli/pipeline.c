@@ -14,6 +14,7 @@ struct pipeline {
     size_t *used;
     size_t head, nfull;
     bool closed;
+    unsigned waiters; /* threads in wait_changed: a wake-up costs a system call, so only then */
     char *memory;
 };
 
@@ -53,11 +54,24 @@ void pipeline_destroy(pipeline *p)
     free(p);
 }
 
+static void wait_changed(pipeline *p)
+{
+    p->waiters++;
+    pthread_cond_wait(&p->changed, &p->lock);
+    p->waiters--;
+}
+
+static void signal_changed(pipeline *p)
+{
+    if (p->waiters)
+        pthread_cond_broadcast(&p->changed);
+}
+
 void *pipeline_take_empty(pipeline *p)
 {
     pthread_mutex_lock(&p->lock);
     while (p->nempty == 0)
-        pthread_cond_wait(&p->changed, &p->lock);
+        wait_changed(p);
     void *b = p->empty[--p->nempty];
     pthread_mutex_unlock(&p->lock);
     return b;
@@ -70,7 +84,7 @@ void pipeline_put_full(pipeline *p, void *buf, size_t used)
     p->full[tail] = buf;
     p->used[tail] = used;
     p->nfull++;
-    pthread_cond_broadcast(&p->changed);
+    signal_changed(p);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -78,7 +92,7 @@ void pipeline_close(pipeline *p)
 {
     pthread_mutex_lock(&p->lock);
     p->closed = true;
-    pthread_cond_broadcast(&p->changed);
+    signal_changed(p);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -86,7 +100,7 @@ void *pipeline_take_full(pipeline *p, size_t *used)
 {
     pthread_mutex_lock(&p->lock);
     while (p->nfull == 0 && !p->closed)
-        pthread_cond_wait(&p->changed, &p->lock);
+        wait_changed(p);
     void *b = NULL;
     if (p->nfull) {
         b = p->full[p->head];
@@ -102,7 +116,7 @@ void pipeline_put_empty(pipeline *p, void *buf)
 {
     pthread_mutex_lock(&p->lock);
     p->empty[p->nempty++] = buf;
-    pthread_cond_broadcast(&p->changed);
+    signal_changed(p);
     pthread_mutex_unlock(&p->lock);
 }
 
