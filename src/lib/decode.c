@@ -46,13 +46,19 @@ static int64_t put_text(walker *w, unsigned nchars)
 {
     lo_message *m = w->m;
     uint16_t start = m->ntext, len = 0;
-    bool ended = false;
-    for (unsigned i = 0; i < nchars; i++) {
-        unsigned c = (unsigned)read_u(w, w->pos + 6 * i, 6);
-        if (c == 0)
-            ended = true;
-        if (!ended && start + len + 1u < LO_MAX_TEXT)
+    /* Eight characters (48 bits) per read; nothing after the first '@' counts. */
+    for (unsigned i = 0; i < nchars;) {
+        unsigned k = nchars - i < 8 ? nchars - i : 8;
+        uint64_t word = read_u(w, w->pos + 6 * i, 6 * k);
+        for (unsigned j = k; j-- > 0;) {
+            unsigned c = (unsigned)(word >> (6 * j)) & 63u;
+            if (c == 0 || start + len + 1u >= LO_MAX_TEXT) {
+                i = nchars;
+                break;
+            }
             m->text[start + len++] = lo_sixbit_ascii[c];
+        }
+        i += k;
     }
     /* The pool keeps the text untrimmed up to '@' (NUL-terminated); the value's
      * length excludes trailing blanks. A name extension needs the untrimmed form. */
