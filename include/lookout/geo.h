@@ -20,7 +20,8 @@
  * of threads may query one at once. lo_zones is queried through GEOS with one
  * context handle: one thread at a time per lo_zones.
  *
- * Library rules: no globals, nothing printed; errors are negative lo_err codes,
+ * Library rules: no globals (but the table of GEOS functions, filled once when
+ * the first zones are added), nothing printed; errors are negative lo_err codes,
  * with the file line or feature and a short reason in a caller's lo_geo_error
  * when one is given. */
 #ifndef LOOKOUT_GEO_H
@@ -212,7 +213,8 @@ typedef struct lo_zones_stats {
     uint64_t repaired;   /* polygons made valid at load */
 } lo_zones_stats;
 
-/* NULL when out of memory or GEOS cannot start. */
+/* NULL when out of memory. GEOS is loaded (dlopen) and started by the first
+ * file added, so an empty zone set never loads it. */
 lo_zones *lo_zones_create(void);
 void lo_zones_destroy(lo_zones *z);
 
@@ -220,7 +222,8 @@ void lo_zones_destroy(lo_zones *z);
  * property holding the zone's name; NULL = the first of "name", "NAME", "Name",
  * "geoname", "GEONAME", "A3", "iso3", "ISO_A3" that is a string; without one the
  * name is "<file stem>/<feature number>". Returns the number of zones added, or
- * a negative lo_err (nothing is added then). */
+ * a negative lo_err (nothing is added then; LO_E_IO with the reason in err when
+ * GEOS cannot be loaded). */
 int lo_zones_add_file(lo_zones *z, const char *path, const char *name_key, lo_geo_error *err);
 /* The same from GeoJSON text; source names it in lo_zone.source. */
 int lo_zones_add_geojson(lo_zones *z, const char *text, size_t len, const char *source,

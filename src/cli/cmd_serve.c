@@ -458,6 +458,11 @@ int cmd_serve(int argc, char **argv)
     char err[512];
     bool failed = false;
 
+    const char *no_http = http_load(); /* fail before anything is started */
+    if (no_http) {
+        cli_error("%s", no_http);
+        goto out;
+    }
     if (!o->no_detect) {
         lo_detect_config_default(&dcfg);
         lo_detect_error derr = {0};

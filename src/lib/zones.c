@@ -11,9 +11,11 @@
  * Longitudes: a ring that jumps across the antimeridian is unwrapped (so its
  * longitudes pass 180), a part lying wholly east of 180 is moved back by 360,
  * and a point is tested at lon and lon + 360, so cut (RFC 7946), unwrapped and
- * 0..360 files all work. */
-#define GEOS_USE_ONLY_R_API
-#include <geos_c.h>
+ * 0..360 files all work.
+ *
+ * GEOS is loaded (geos_dl.h) and its context started by the first file added,
+ * not by lo_zones_create: lo_geo_load makes an empty lo_zones for every
+ * command that reads the geography, and most never add a zone. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 
 #include "geo_internal.h"
+#include "geos_dl.h"
 #include "lookout/geo.h"
 #include "lookout/limits.h"
 
@@ -48,7 +51,7 @@ typedef struct zone_rec {
 } zone_rec;
 
 struct lo_zones {
-    GEOSContextHandle_t ctx;
+    GEOSContextHandle_t ctx; /* NULL until the first file is added */
     zone_rec *zones;
     uint32_t nzones, zcap;
     part *parts;
@@ -65,27 +68,34 @@ static void on_geos_error(const char *msg, void *ud)
     snprintf(z->geos_msg, sizeof z->geos_msg, "%s", msg);
 }
 
-lo_zones *lo_zones_create(void)
+lo_zones *lo_zones_create(void) { return calloc(1, sizeof(lo_zones)); }
+
+/* Load GEOS and start z's context, once. */
+static int start_geos(lo_zones *z, const char *source, lo_geo_error *err)
 {
-    lo_zones *z = calloc(1, sizeof *z);
-    if (!z)
-        return NULL;
-    z->ctx = GEOS_init_r();
-    if (!z->ctx) {
-        free(z);
-        return NULL;
+    if (z->ctx)
+        return 0;
+    const char *why = lo_geos_load();
+    if (why) {
+        geo_error(err, -1, "%s", why); /* not about the file: callers name it */
+        return LO_E_IO;
     }
-    GEOSContext_setErrorMessageHandler_r(z->ctx, on_geos_error, z);
-    GEOSContext_setNoticeMessageHandler_r(z->ctx, NULL, NULL);
-    return z;
+    z->ctx = lo_geos.GEOS_init_r();
+    if (!z->ctx) {
+        geo_error(err, -1, "%s: GEOS could not start", source);
+        return LO_E_NOMEM;
+    }
+    lo_geos.GEOSContext_setErrorMessageHandler_r(z->ctx, on_geos_error, z);
+    lo_geos.GEOSContext_setNoticeMessageHandler_r(z->ctx, NULL, NULL);
+    return 0;
 }
 
 static void free_part(lo_zones *z, part *p)
 {
     if (p->prep)
-        GEOSPreparedGeom_destroy_r(z->ctx, p->prep);
+        lo_geos.GEOSPreparedGeom_destroy_r(z->ctx, p->prep);
     if (p->geom)
-        GEOSGeom_destroy_r(z->ctx, p->geom);
+        lo_geos.GEOSGeom_destroy_r(z->ctx, p->geom);
     free(p->cell);
     memset(p, 0, sizeof *p);
 }
@@ -110,7 +120,8 @@ void lo_zones_destroy(lo_zones *z)
     free(z->zones);
     free(z->wstart);
     free(z->wpart);
-    GEOS_finish_r(z->ctx);
+    if (z->ctx)
+        lo_geos.GEOS_finish_r(z->ctx);
     free(z);
 }
 
@@ -215,16 +226,16 @@ static double unwrap(double *xy, size_t n)
 static GEOSGeometry *make_ring(adder *ad, const double *xy, size_t n, double dx)
 {
     GEOSContextHandle_t ctx = ad->z->ctx;
-    GEOSCoordSequence *seq = GEOSCoordSeq_create_r(ctx, (unsigned)n, 2);
+    GEOSCoordSequence *seq = lo_geos.GEOSCoordSeq_create_r(ctx, (unsigned)n, 2);
     if (!seq)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        if (!GEOSCoordSeq_setXY_r(ctx, seq, (unsigned)i, xy[2 * i] + dx, xy[2 * i + 1])) {
-            GEOSCoordSeq_destroy_r(ctx, seq);
+        if (!lo_geos.GEOSCoordSeq_setXY_r(ctx, seq, (unsigned)i, xy[2 * i] + dx, xy[2 * i + 1])) {
+            lo_geos.GEOSCoordSeq_destroy_r(ctx, seq);
             return NULL;
         }
     }
-    return GEOSGeom_createLinearRing_r(ctx, seq);
+    return lo_geos.GEOSGeom_createLinearRing_r(ctx, seq);
 }
 
 /* Mark the part cells an edge meets: the edge is cut into pieces no longer
@@ -251,14 +262,14 @@ static void mark_edge(part *p, double ax, double ay, double bx, double by)
 
 static int mark_ring(lo_zones *z, part *p, const GEOSGeometry *ring)
 {
-    const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(z->ctx, ring);
+    const GEOSCoordSequence *seq = lo_geos.GEOSGeom_getCoordSeq_r(z->ctx, ring);
     unsigned n;
-    if (!seq || !GEOSCoordSeq_getSize_r(z->ctx, seq, &n))
+    if (!seq || !lo_geos.GEOSCoordSeq_getSize_r(z->ctx, seq, &n))
         return LO_E_NOMEM;
     double px = 0, py = 0;
     for (unsigned i = 0; i < n; i++) {
         double x, y;
-        if (!GEOSCoordSeq_getXY_r(z->ctx, seq, i, &x, &y))
+        if (!lo_geos.GEOSCoordSeq_getXY_r(z->ctx, seq, i, &x, &y))
             return LO_E_NOMEM;
         if (i > 0)
             mark_edge(p, px, py, x, y);
@@ -270,13 +281,13 @@ static int mark_ring(lo_zones *z, part *p, const GEOSGeometry *ring)
 
 static inline bool geos_covers(lo_zones *z, const part *p, double x, double y, int *err)
 {
-    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(z->ctx, x, y);
+    GEOSGeometry *pt = lo_geos.GEOSGeom_createPointFromXY_r(z->ctx, x, y);
     if (!pt) {
         *err = LO_E_NOMEM;
         return false;
     }
-    char r = GEOSPreparedIntersects_r(z->ctx, p->prep, pt);
-    GEOSGeom_destroy_r(z->ctx, pt);
+    char r = lo_geos.GEOSPreparedIntersects_r(z->ctx, p->prep, pt);
+    lo_geos.GEOSGeom_destroy_r(z->ctx, pt);
     if (r == 2) {
         *err = LO_E_NOMEM;
         return false;
@@ -293,7 +304,7 @@ static int add_part(adder *ad, GEOSGeometry *g)
         uint32_t ncap = z->pcap ? z->pcap * 2 : 64;
         part *np = realloc(z->parts, ncap * sizeof *np);
         if (!np) {
-            GEOSGeom_destroy_r(ctx, g);
+            lo_geos.GEOSGeom_destroy_r(ctx, g);
             return LO_E_NOMEM;
         }
         z->parts = np;
@@ -305,19 +316,19 @@ static int add_part(adder *ad, GEOSGeometry *g)
     p->zone = z->nzones - 1;
     z->nparts++; /* from here free_part cleans up */
     double x0, y0, x1, y1;
-    if (!GEOSGeom_getXMin_r(ctx, g, &x0) || !GEOSGeom_getYMin_r(ctx, g, &y0) || !GEOSGeom_getXMax_r(ctx, g, &x1) ||
-        !GEOSGeom_getYMax_r(ctx, g, &y1))
+    if (!lo_geos.GEOSGeom_getXMin_r(ctx, g, &x0) || !lo_geos.GEOSGeom_getYMin_r(ctx, g, &y0) ||
+        !lo_geos.GEOSGeom_getXMax_r(ctx, g, &x1) || !lo_geos.GEOSGeom_getYMax_r(ctx, g, &y1))
         return LO_E_NOMEM;
     p->x0 = x0;
     p->y0 = y0;
     p->x1 = x1;
     p->y1 = y1;
-    p->prep = GEOSPrepare_r(ctx, g);
+    p->prep = lo_geos.GEOSPrepare_r(ctx, g);
     if (!p->prep)
         return LO_E_NOMEM;
     /* the part grid: twice the square root of the vertices a side, within
      * PART_GRID_MIN..PART_GRID_MAX */
-    int nv = GEOSGetNumCoordinates_r(ctx, g);
+    int nv = lo_geos.GEOSGetNumCoordinates_r(ctx, g);
     double side = 2 * sqrt(nv > 0 ? nv : 1);
     uint32_t g1 = side < PART_GRID_MIN ? PART_GRID_MIN : side > PART_GRID_MAX ? PART_GRID_MAX : (uint32_t)side;
     double w = fmax(x1 - x0, 1e-9), h = fmax(y1 - y0, 1e-9);
@@ -332,10 +343,10 @@ static int add_part(adder *ad, GEOSGeometry *g)
         return LO_E_NOMEM;
     }
     memset(p->cell, C_FREE, (size_t)p->gx * p->gy);
-    int rc = mark_ring(z, p, GEOSGetExteriorRing_r(ctx, g));
-    int nh = GEOSGetNumInteriorRings_r(ctx, g);
+    int rc = mark_ring(z, p, lo_geos.GEOSGetExteriorRing_r(ctx, g));
+    int nh = lo_geos.GEOSGetNumInteriorRings_r(ctx, g);
     for (int i = 0; rc == 0 && i < nh; i++)
-        rc = mark_ring(z, p, GEOSGetInteriorRingN_r(ctx, g, i));
+        rc = mark_ring(z, p, lo_geos.GEOSGetInteriorRingN_r(ctx, g, i));
     /* Cells no edge meets are wholly inside or outside, and so is a whole
      * region of them joined side by side: one GEOS test per region. */
     for (uint32_t start = 0; rc == 0 && start < p->gx * p->gy; start++) {
@@ -390,23 +401,23 @@ static int add_part(adder *ad, GEOSGeometry *g)
 static int add_polygons(adder *ad, GEOSGeometry *g)
 {
     GEOSContextHandle_t ctx = ad->z->ctx;
-    int type = GEOSGeomTypeId_r(ctx, g);
+    int type = lo_geos.GEOSGeomTypeId_r(ctx, g);
     if (type == GEOS_POLYGON) {
-        if (GEOSisEmpty_r(ctx, g) == 1) {
-            GEOSGeom_destroy_r(ctx, g);
+        if (lo_geos.GEOSisEmpty_r(ctx, g) == 1) {
+            lo_geos.GEOSGeom_destroy_r(ctx, g);
             return 0;
         }
         return add_part(ad, g);
     }
     int rc = 0;
     if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
-        int n = GEOSGetNumGeometries_r(ctx, g);
+        int n = lo_geos.GEOSGetNumGeometries_r(ctx, g);
         for (int i = 0; rc == 0 && i < n; i++) {
-            GEOSGeometry *m = GEOSGeom_clone_r(ctx, GEOSGetGeometryN_r(ctx, g, i));
+            GEOSGeometry *m = lo_geos.GEOSGeom_clone_r(ctx, lo_geos.GEOSGetGeometryN_r(ctx, g, i));
             rc = m ? add_polygons(ad, m) : LO_E_NOMEM;
         }
     }
-    GEOSGeom_destroy_r(ctx, g); /* lines and points left by repairs are dropped */
+    lo_geos.GEOSGeom_destroy_r(ctx, g); /* lines and points left by repairs are dropped */
     return rc;
 }
 
@@ -482,27 +493,27 @@ static int on_polygon(void *ctx_, long feature, json_t *feat, json_t *rings)
     }
     if (rc || !shell) {
         for (size_t i = 0; i < nh; i++)
-            GEOSGeom_destroy_r(ctx, holes[i]);
+            lo_geos.GEOSGeom_destroy_r(ctx, holes[i]);
         if (shell)
-            GEOSGeom_destroy_r(ctx, shell);
+            lo_geos.GEOSGeom_destroy_r(ctx, shell);
         free(holes);
         return rc;
     }
-    GEOSGeometry *poly = GEOSGeom_createPolygon_r(ctx, shell, holes, (unsigned)nh);
+    GEOSGeometry *poly = lo_geos.GEOSGeom_createPolygon_r(ctx, shell, holes, (unsigned)nh);
     free(holes);
     if (!poly)
         return LO_E_NOMEM;
-    char valid = GEOSisValid_r(ctx, poly);
+    char valid = lo_geos.GEOSisValid_r(ctx, poly);
     if (valid == 0) {
-        GEOSMakeValidParams *mp = GEOSMakeValidParams_create_r(ctx);
+        GEOSMakeValidParams *mp = lo_geos.GEOSMakeValidParams_create_r(ctx);
         GEOSGeometry *fixed = NULL;
         if (mp) {
-            GEOSMakeValidParams_setMethod_r(ctx, mp, GEOS_MAKE_VALID_STRUCTURE);
-            GEOSMakeValidParams_setKeepCollapsed_r(ctx, mp, 0);
-            fixed = GEOSMakeValidWithParams_r(ctx, poly, mp);
-            GEOSMakeValidParams_destroy_r(ctx, mp);
+            lo_geos.GEOSMakeValidParams_setMethod_r(ctx, mp, GEOS_MAKE_VALID_STRUCTURE);
+            lo_geos.GEOSMakeValidParams_setKeepCollapsed_r(ctx, mp, 0);
+            fixed = lo_geos.GEOSMakeValidWithParams_r(ctx, poly, mp);
+            lo_geos.GEOSMakeValidParams_destroy_r(ctx, mp);
         }
-        GEOSGeom_destroy_r(ctx, poly);
+        lo_geos.GEOSGeom_destroy_r(ctx, poly);
         if (!fixed) {
             geo_error(ad->err, feature, "GEOS could not repair a polygon: %s", z->geos_msg);
             return LO_E_INVAL;
@@ -510,7 +521,7 @@ static int on_polygon(void *ctx_, long feature, json_t *feat, json_t *rings)
         z->stats.repaired++;
         poly = fixed;
     } else if (valid == 2) {
-        GEOSGeom_destroy_r(ctx, poly);
+        lo_geos.GEOSGeom_destroy_r(ctx, poly);
         return LO_E_NOMEM;
     }
     return add_polygons(ad, poly);
@@ -590,6 +601,9 @@ int lo_zones_add_geojson(lo_zones *z, const char *text, size_t len, const char *
         return LO_E_INVAL;
     if (!source)
         source = "zones";
+    int rc = start_geos(z, source, err);
+    if (rc)
+        return rc;
     json_error_t jerr;
     json_t *root = json_loadb(text, len, 0, &jerr);
     if (!root) {
@@ -604,7 +618,7 @@ int lo_zones_add_geojson(lo_zones *z, const char *text, size_t len, const char *
         *dot = '\0';
     uint32_t nz = z->nzones, np = z->nparts;
     adder ad = {.z = z, .source = source, .name_key = name_key, .stem = stem, .err = err, .feature = -1};
-    int rc = geo_json_polygons(root, on_polygon, &ad, NULL, err);
+    rc = geo_json_polygons(root, on_polygon, &ad, NULL, err);
     json_decref(root);
     free(ad.raw);
     if (rc == 0) {

@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -23,6 +22,7 @@
 #include "lookout/geojson.h"
 #include "lookout/output.h"
 #include "lookout/store.h"
+#include "mhd_dl.h"
 #include "vjson.h"
 
 #define BODY_MAX (256u << 20)      /* no answer is longer (a million vessels is ~400 MB: use limit) */
@@ -57,20 +57,20 @@ struct srv_http {
 static enum MHD_Result send_body(struct MHD_Connection *c, srv_http *h, unsigned status, const char *type, char *body,
                                  size_t len)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = srv_mhd.MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    srv_mhd.MHD_add_response_header(r, "Content-Type", type);
+    srv_mhd.MHD_add_response_header(r, "Cache-Control", "no-store");
+    srv_mhd.MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (status == 401)
-        MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"lookout\"");
+        srv_mhd.MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"lookout\"");
     if (status == 405)
-        MHD_add_response_header(r, "Allow", "GET, HEAD");
-    enum MHD_Result rc = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
+        srv_mhd.MHD_add_response_header(r, "Allow", "GET, HEAD");
+    enum MHD_Result rc = srv_mhd.MHD_queue_response(c, status, r);
+    srv_mhd.MHD_destroy_response(r);
     if (status / 100 < 6)
         atomic_fetch_add(&h->status[status / 100], 1);
     return rc;
@@ -120,7 +120,7 @@ typedef struct req {
 
 static const char *param(req *q, const char *key)
 {
-    const char *v = MHD_lookup_connection_value(q->c, MHD_GET_ARGUMENT_KIND, key);
+    const char *v = srv_mhd.MHD_lookup_connection_value(q->c, MHD_GET_ARGUMENT_KIND, key);
     if (v && strlen(v) > PARAM_MAX) {
         snprintf(q->badbuf, sizeof q->badbuf, "%s: longer than %d bytes", key, PARAM_MAX);
         q->bad = q->badbuf;
@@ -968,17 +968,17 @@ static enum MHD_Result api_stream(req *q)
         free(s);
         return send_error(q->c, q->h, 503, "too_many_streams", "too many live stream clients");
     }
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, s,
-                                                               stream_free);
+    struct MHD_Response *r =
+        srv_mhd.MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, s, stream_free);
     if (!r) {
         stream_free(s);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", "text/event-stream");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Accel-Buffering", "no");
-    enum MHD_Result rc = MHD_queue_response(q->c, 200, r);
-    MHD_destroy_response(r);
+    srv_mhd.MHD_add_response_header(r, "Content-Type", "text/event-stream");
+    srv_mhd.MHD_add_response_header(r, "Cache-Control", "no-store");
+    srv_mhd.MHD_add_response_header(r, "X-Accel-Buffering", "no");
+    enum MHD_Result rc = srv_mhd.MHD_queue_response(q->c, 200, r);
+    srv_mhd.MHD_destroy_response(r);
     atomic_fetch_add(&q->h->status[2], 1);
     return rc;
 }
@@ -1060,17 +1060,17 @@ static enum MHD_Result static_file(req *q, const char *url)
                               "--web directory); the API is under /api/");
         return send_error(q->c, h, 404, "not_found", "no such file");
     }
-    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    struct MHD_Response *r = srv_mhd.MHD_create_response_from_fd((uint64_t)st.st_size, fd);
     if (!r) {
         close(fd);
         return MHD_NO;
     }
     const char *type = content_type(dir ? "index.html" : url);
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Cache-Control", strstr(type, "html") ? "no-cache" : "max-age=3600");
-    enum MHD_Result rc = MHD_queue_response(q->c, 200, r);
-    MHD_destroy_response(r);
+    srv_mhd.MHD_add_response_header(r, "Content-Type", type);
+    srv_mhd.MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    srv_mhd.MHD_add_response_header(r, "Cache-Control", strstr(type, "html") ? "no-cache" : "max-age=3600");
+    enum MHD_Result rc = srv_mhd.MHD_queue_response(q->c, 200, r);
+    srv_mhd.MHD_destroy_response(r);
     atomic_fetch_add(&h->status[2], 1);
     return rc;
 }
@@ -1081,13 +1081,13 @@ static bool token_ok(srv_http *h, struct MHD_Connection *c)
 {
     const char *want = h->cfg.token;
     const char *got = NULL;
-    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    const char *auth = srv_mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     if (auth && !strncasecmp(auth, "Bearer ", 7))
         got = auth + 7;
     if (!got) /* EventSource cannot set headers */
-        got = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+        got = srv_mhd.MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
     if (!got)
-        got = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "access_token");
+        got = srv_mhd.MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "access_token");
     if (!got)
         return false;
     size_t wl = strlen(want), gl = strlen(got);
@@ -1189,8 +1189,15 @@ static void on_error_log(void *cls, const char *fmt, va_list ap)
     (void)cls, (void)fmt, (void)ap; /* libmicrohttpd's own messages: not for the service log */
 }
 
+const char *http_load(void) { return srv_mhd_load(); }
+
 srv_http *http_start(const http_config *cfg, const http_ctx *ctx, char *err, size_t errlen)
 {
+    const char *why = srv_mhd_load();
+    if (why) {
+        snprintf(err, errlen, "%s", why);
+        return NULL;
+    }
     srv_http *h = calloc(1, sizeof *h);
     if (!h) {
         snprintf(err, errlen, "out of memory");
@@ -1213,21 +1220,21 @@ srv_http *http_start(const http_config *cfg, const http_ctx *ctx, char *err, siz
                      MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (res->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h,
-                            MHD_OPTION_SOCK_ADDR, res->ai_addr,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)(cfg->max_conns ? cfg->max_conns : 256),
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->timeout_s ? cfg->timeout_s : 30),
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-                            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-                            MHD_OPTION_EXTERNAL_LOGGER, on_error_log, NULL,
-                            MHD_OPTION_END);
+    h->d = srv_mhd.MHD_start_daemon(flags, 0, NULL, NULL, handler, h,
+                                    MHD_OPTION_SOCK_ADDR, res->ai_addr,
+                                    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(cfg->max_conns ? cfg->max_conns : 256),
+                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->timeout_s ? cfg->timeout_s : 30),
+                                    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                                    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+                                    MHD_OPTION_EXTERNAL_LOGGER, on_error_log, NULL,
+                                    MHD_OPTION_END);
     freeaddrinfo(res);
     if (!h->d) {
         snprintf(err, errlen, "--http %s:%s: cannot listen (in use, or no such address)", host, port);
         free(h);
         return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = srv_mhd.MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     h->port = info ? info->port : -1;
     return h;
 }
@@ -1238,9 +1245,9 @@ void http_stop(srv_http *h)
 {
     if (!h)
         return;
-    MHD_quiesce_daemon(h->d);     /* stop accepting */
-    sse_close(h->ctx.sse);        /* streams end */
-    MHD_stop_daemon(h->d);        /* waits for the connection threads */
+    srv_mhd.MHD_quiesce_daemon(h->d); /* stop accepting */
+    sse_close(h->ctx.sse);            /* streams end */
+    srv_mhd.MHD_stop_daemon(h->d);    /* waits for the connection threads */
     for (int i = 0; i < h->nreaders; i++)
         lo_store_close(h->readers[i]);
     pthread_mutex_destroy(&h->rmu);

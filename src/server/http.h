@@ -1,9 +1,10 @@
 /* http.h - the HTTP API, the live stream and the web map's files, served by
- * libmicrohttpd (a thread per connection, capped; so a client that blocks a
- * stream blocks only its own thread). Every handler copies what it needs out
- * of the picture or stats under their short locks and formats outside them;
- * tracks are read from the SQLite store through read-only handles. Routes,
- * parameters, limits and JSON shapes: docs/server.md. */
+ * libmicrohttpd (loaded on first use, mhd_dl.h; a thread per connection,
+ * capped; so a client that blocks a stream blocks only its own thread). Every
+ * handler copies what it needs out of the picture or stats under their short
+ * locks and formats outside them; tracks are read from the SQLite store
+ * through read-only handles. Routes, parameters, limits and JSON shapes:
+ * docs/server.md. */
 #ifndef LOOKOUT_SRV_HTTP_H
 #define LOOKOUT_SRV_HTTP_H
 
@@ -38,6 +39,10 @@ typedef struct http_ctx {
 
 typedef struct srv_http srv_http;
 
+/* Load libmicrohttpd (mhd_dl.h; http_start does it too): NULL, or why it
+ * cannot be loaded. For a caller that would rather fail before it starts
+ * anything else. */
+const char *http_load(void);
 srv_http *http_start(const http_config *cfg, const http_ctx *ctx, char *err, size_t errlen);
 int http_port(const srv_http *h);
 /* Stop listening, end every stream, wait for the connection threads. */
