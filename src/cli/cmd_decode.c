@@ -19,6 +19,7 @@
 
 #define OUTBUF (1u << 20)
 #define MAX_MMSI_FILTER 4096
+#define MAX_THREADS 16
 
 typedef enum { OUT_JSON, OUT_CSV, OUT_NONE } out_format;
 
@@ -49,9 +50,27 @@ enum { REC_PAYLOAD, REC_REJECT, REC_TEXT };
  * 16 KiB always suffices). */
 #define RENDER_ROOM 20000u
 
+/* A decoding thread's own state. Workers take batches in order, decode them
+ * and write their output in batch order (each waits for its turn to write). */
+typedef struct worker {
+    struct decode_ctx *c;
+    lo_message msg;
+    lo_stats dec;       /* counted by this worker */
+    uint8_t abits[LO_MAX_PAYLOAD_BYTES + 8]; /* armour decoded (the stream defers it) */
+    lo_json_opts json;
+    char *obuf;         /* output not yet written */
+    size_t olen;
+    char *rbuf;         /* rejects not yet written (grows: at most about a batch) */
+    size_t rlen, rcap;
+    bool rbuf_failed;   /* out of memory for the rejects: reported once at the end */
+    uint64_t seq;       /* batch being decoded */
+    bool turn;          /* it may write now: every earlier batch is written */
+    pthread_t thread;
+} worker;
+
 typedef struct decode_ctx {
     lo_stream *stream;
-    /* threaded: the reader fills batches, the main thread decodes them */
+    /* threaded: the reader fills batches, the workers decode them */
     pipeline *pipe;
     char *batch;
     size_t batch_used;
@@ -62,15 +81,18 @@ typedef struct decode_ctx {
     char *const *files;
     int nfiles;
     int read_rc;
-    lo_stats dec;       /* counted by the decoding side */
+    worker *direct;     /* one thread: the worker the stream's callbacks decode in */
     lo_stats rdec;      /* counted by the reading side when it decodes */
     lo_message rmsg;    /* the reading side's message */
     uint8_t rbits[LO_MAX_PAYLOAD_BYTES + 8]; /* its armour decoded (the stream defers it) */
-    uint8_t abits[LO_MAX_PAYLOAD_BYTES + 8]; /* the same on the decoding side */
     lo_json_opts rjson; /* the reading side's copy of the options */
     bool render;        /* the reading side writes this batch's messages out */
     bool render_alternate; /* tests: every other batch, whatever the backlog */
     unsigned long nbatches_taken;
+    /* the write turn: batch next_write may write; the others wait */
+    pthread_mutex_t turn_lock;
+    pthread_cond_t turn_changed;
+    uint64_t next_write;
     out_format format;
     lo_json_opts json;
     lo_csv *csv;
@@ -79,18 +101,46 @@ typedef struct decode_ctx {
     size_t nmmsi;
     FILE *out;
     FILE *rejects;
-    char *obuf;
-    size_t olen;
-    lo_message msg;
     lo_stats total;
 } decode_ctx;
 
-static void flush_out(decode_ctx *c)
+/* Wait until every batch before this worker's is written. */
+static void take_turn(worker *w)
 {
-    if (c->olen) {
-        fwrite(c->obuf, 1, c->olen, c->out);
-        c->olen = 0;
+    if (w->turn)
+        return;
+    decode_ctx *c = w->c;
+    pthread_mutex_lock(&c->turn_lock);
+    while (c->next_write != w->seq)
+        pthread_cond_wait(&c->turn_changed, &c->turn_lock);
+    pthread_mutex_unlock(&c->turn_lock);
+    w->turn = true;
+}
+
+static void flush_out(worker *w)
+{
+    take_turn(w);
+    decode_ctx *c = w->c;
+    if (w->olen) {
+        fwrite(w->obuf, 1, w->olen, c->out);
+        w->olen = 0;
     }
+    if (w->rlen) {
+        fwrite(w->rbuf, 1, w->rlen, c->rejects);
+        w->rlen = 0;
+    }
+}
+
+/* The batch is written: the next one's turn. */
+static void pass_turn(worker *w)
+{
+    flush_out(w);
+    decode_ctx *c = w->c;
+    pthread_mutex_lock(&c->turn_lock);
+    c->next_write++;
+    pthread_cond_broadcast(&c->turn_changed);
+    pthread_mutex_unlock(&c->turn_lock);
+    w->turn = false;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -108,28 +158,53 @@ static bool wanted(const decode_ctx *c, const lo_message *m)
     return true;
 }
 
-static void write_reject(decode_ctx *c, unsigned file, lo_reject why, const char *raw, size_t len, uint64_t line)
+static void rbuf_put(worker *w, const char *text, size_t n)
 {
+    if (w->rcap - w->rlen < n) {
+        size_t cap = w->rcap ? w->rcap : 4096;
+        while (cap - w->rlen < n)
+            cap *= 2;
+        char *p = realloc(w->rbuf, cap);
+        if (!p) {
+            w->rbuf_failed = true;
+            return;
+        }
+        w->rbuf = p;
+        w->rcap = cap;
+    }
+    memcpy(w->rbuf + w->rlen, text, n);
+    w->rlen += n;
+}
+
+static void write_reject(worker *w, unsigned file, lo_reject why, const char *raw, size_t len, uint64_t line)
+{
+    decode_ctx *c = w->c;
     if (!c->rejects)
         return;
-    fprintf(c->rejects, "%s:%llu: %s: ", c->paths[file], (unsigned long long)line, lo_reject_key(why));
+    char head[64];
+    const char *path = c->paths[file];
+    rbuf_put(w, path, strlen(path));
+    int n = snprintf(head, sizeof head, ":%llu: %s: ", (unsigned long long)line, lo_reject_key(why));
+    rbuf_put(w, head, (size_t)n);
     /* One record per line: multi-sentence rejects are joined with " | ". */
     for (size_t i = 0; i < len; i++) {
         char ch = raw[i];
         if (ch == '\n')
-            fputs(" | ", c->rejects);
-        else
-            fputc((unsigned char)ch >= 0x20 && (unsigned char)ch < 0x7F ? ch : '?', c->rejects);
+            rbuf_put(w, " | ", 3);
+        else {
+            ch = (unsigned char)ch >= 0x20 && (unsigned char)ch < 0x7F ? ch : '?';
+            rbuf_put(w, &ch, 1);
+        }
     }
-    fputc('\n', c->rejects);
+    rbuf_put(w, "\n", 1);
+    if (w->rlen >= OUTBUF)
+        flush_out(w);
 }
 
 /* Decode one complete message into m, counting into st. Returns false (after
  * writing the reject, or queuing it) when it is rejected. */
-static bool decode_one(decode_ctx *c, lo_message *m, lo_stats *st, const uint8_t *bits, uint32_t nbits,
-                       lo_reject *why)
+static bool decode_one(lo_message *m, lo_stats *st, const uint8_t *bits, uint32_t nbits, lo_reject *why)
 {
-    (void)c;
     if (lo_decode(bits, nbits, m, why)) {
         st->reject[*why]++;
         st->rejects++;
@@ -140,47 +215,49 @@ static bool decode_one(decode_ctx *c, lo_message *m, lo_stats *st, const uint8_t
     return true;
 }
 
-/* Write c->msg (decoded, with its meta) in the chosen format. */
-static void output_message(decode_ctx *c, unsigned file)
+/* Write w->msg (decoded, with its meta) in the chosen format. */
+static void output_message(worker *w, unsigned file)
 {
-    c->msg.meta.source = c->paths[file];
-    if (c->format == OUT_NONE || !wanted(c, &c->msg))
+    decode_ctx *c = w->c;
+    w->msg.meta.source = c->paths[file];
+    if (c->format == OUT_NONE || !wanted(c, &w->msg))
         return;
-    if (OUTBUF - c->olen < 20000)
-        flush_out(c);
-    c->json.device_json = c->device_json[file];
-    int n = c->format == OUT_JSON ? lo_json_write(&c->msg, &c->json, c->obuf + c->olen, OUTBUF - c->olen - 1)
-                                  : lo_csv_write(c->csv, &c->msg, c->obuf + c->olen, OUTBUF - c->olen - 1);
+    if (OUTBUF - w->olen < 20000)
+        flush_out(w);
+    w->json.device_json = c->device_json[file];
+    int n = c->format == OUT_JSON ? lo_json_write(&w->msg, &w->json, w->obuf + w->olen, OUTBUF - w->olen - 1)
+                                  : lo_csv_write(c->csv, &w->msg, w->obuf + w->olen, OUTBUF - w->olen - 1);
     if (n < 0)
         return; /* cannot happen with 20 KB free; never write half a record */
-    c->olen += (size_t)n;
-    c->obuf[c->olen++] = '\n';
+    w->olen += (size_t)n;
+    w->obuf[w->olen++] = '\n';
 }
 
 /* The decoding side: one complete message. */
-static void consume_payload(decode_ctx *c, unsigned file, const uint8_t *bits, uint32_t nbits, const lo_meta *meta,
+static void consume_payload(worker *w, unsigned file, const uint8_t *bits, uint32_t nbits, const lo_meta *meta,
                             const char *raw, size_t raw_len)
 {
     lo_reject why;
-    if (!decode_one(c, &c->msg, &c->dec, bits, nbits, &why)) {
-        write_reject(c, file, why, raw, raw_len, meta->line);
+    if (!decode_one(&w->msg, &w->dec, bits, nbits, &why)) {
+        write_reject(w, file, why, raw, raw_len, meta->line);
         return;
     }
-    c->msg.meta = *meta;
-    output_message(c, file);
+    w->msg.meta = *meta;
+    output_message(w, file);
 }
 
-/* Single thread: stream callbacks decode on the spot. */
+/* Single thread: stream callbacks decode on the spot, in the one worker (which
+ * always has the turn). */
 static void direct_reject(void *ctx, lo_reject why, const char *raw, size_t len, uint64_t line)
 {
-    decode_ctx *c = ctx;
-    write_reject(c, c->file, why, raw, len, line);
+    worker *w = ctx;
+    write_reject(w, w->c->file, why, raw, len, line);
 }
 
 static void direct_payload(void *ctx, const lo_payload *p)
 {
-    decode_ctx *c = ctx;
-    consume_payload(c, c->file, p->bits, p->nbits, &p->meta, p->raw, p->raw_len); /* not deferred */
+    worker *w = ctx;
+    consume_payload(w, w->c->file, p->bits, p->nbits, &p->meta, p->raw, p->raw_len); /* not deferred */
 }
 
 /* Two threads: stream callbacks copy events into the current batch. Room for
@@ -273,7 +350,7 @@ static void render_here(decode_ctx *c, const lo_payload *p)
         lo_armour_decode(p->armour, p->armour_len, c->rbits, &n);
         bits = c->rbits;
     }
-    if (!decode_one(c, m, &c->rdec, bits, p->nbits, &why)) {
+    if (!decode_one(m, &c->rdec, bits, p->nbits, &why)) {
         if (c->rejects) {
             size_t len = p->raw_len > MAX_RAW_COPY ? MAX_RAW_COPY : p->raw_len;
             rec *r = append(c, 0, len);
@@ -317,43 +394,61 @@ static void queue_payload(void *ctx, const lo_payload *p)
 }
 
 /* A message from the batch: decoded here, and written out unless decode-only. */
-static void consume_rec(decode_ctx *c, const rec *r)
+static void consume_rec(worker *w, const rec *r)
 {
     const char *body = (const char *)(r + 1);
-    size_t meta = c->format == OUT_NONE ? 0 : sizeof(lo_meta);
+    size_t meta = w->c->format == OUT_NONE ? 0 : sizeof(lo_meta);
     const uint8_t *bits = (const uint8_t *)body + meta;
     const char *raw = (const char *)bits + (r->armour_len ? r->armour_len : (r->nbits + 7) / 8);
     if (r->armour_len) { /* checked by the stream: cannot fail */
         uint32_t n = 0;
-        lo_armour_decode((const char *)bits, r->armour_len, c->abits, &n);
-        bits = c->abits;
+        lo_armour_decode((const char *)bits, r->armour_len, w->abits, &n);
+        bits = w->abits;
     }
     lo_reject why;
-    if (!decode_one(c, &c->msg, &c->dec, bits, r->nbits, &why)) {
-        write_reject(c, r->file, why, raw, r->raw_len, r->line);
+    if (!decode_one(&w->msg, &w->dec, bits, r->nbits, &why)) {
+        write_reject(w, r->file, why, raw, r->raw_len, r->line);
         return;
     }
     if (meta) {
-        memcpy(&c->msg.meta, body, sizeof(lo_meta));
-        output_message(c, r->file);
+        memcpy(&w->msg.meta, body, sizeof(lo_meta));
+        output_message(w, r->file);
     }
 }
 
-static void consume_batch(decode_ctx *c, const char *batch, size_t used)
+static void consume_batch(worker *w, const char *batch, size_t used)
 {
     for (size_t off = 0; off < used;) {
         const rec *r = (const rec *)(const void *)(batch + off);
         const char *body = (const char *)(r + 1);
         if (r->kind == REC_REJECT) {
-            write_reject(c, r->file, (lo_reject)r->why, body, r->raw_len, r->line);
+            write_reject(w, r->file, (lo_reject)r->why, body, r->raw_len, r->line);
         } else if (r->kind == REC_TEXT) {
-            flush_out(c);
-            fwrite(body, 1, r->raw_len, c->out);
+            flush_out(w);
+            fwrite(body, 1, r->raw_len, w->c->out);
         } else {
-            consume_rec(c, r);
+            consume_rec(w, r);
         }
         off += r->size;
     }
+}
+
+/* A worker: batches in the order the pipeline hands them out, each written
+ * out in its turn. */
+static void *work(void *arg)
+{
+    worker *w = arg;
+    size_t used;
+    uint64_t seq;
+    char *b;
+    while ((b = pipeline_take_full(w->c->pipe, &used, &seq)) != NULL) {
+        w->seq = seq;
+        w->turn = false;
+        consume_batch(w, b, used);
+        pipeline_put_empty(w->c->pipe, b);
+        pass_turn(w);
+    }
+    return NULL;
 }
 
 static void add_stats(lo_stats *t, const lo_stats *s)
@@ -409,8 +504,8 @@ static void decode_usage(FILE *out)
           "      --stats                 print counts (decoded, rejected by reason) to stderr\n"
           "      --rejects FILE          write every rejected line with file, line and reason\n"
           "  -o, --output FILE           write here instead of stdout\n"
-          "      --threads 1|2           2 (default with 2+ cores): read and frame in one thread,\n"
-          "                              decode and write in another; output order is the same\n",
+          "      --threads N             1-16 (default: cores, at most 4): one thread reads and frames,\n"
+          "                              the others decode and write; output order is the same\n",
           out);
 }
 
@@ -437,7 +532,7 @@ static void read_all(decode_ctx *c)
      * bits, which balances the work (the reading thread frames, checks and
      * reassembles). With output the reading thread already takes a share of
      * the writing, and deferring made JSON slower (0.180 -> 0.198 s). */
-    lo_stream_callbacks cb = {.ctx = c,
+    lo_stream_callbacks cb = {.ctx = c->pipe ? (void *)c : (void *)c->direct,
                               .on_payload = c->pipe ? queue_payload : direct_payload,
                               .on_reject = c->pipe ? queue_reject : direct_reject,
                               .defer_armour = c->pipe != NULL && c->format == OUT_NONE};
@@ -484,8 +579,9 @@ int cmd_decode(int argc, char **argv)
     decode_ctx c = {.format = OUT_JSON, .out = stdout};
     const char *columns = NULL, *rejects_path = NULL, *out_path = NULL;
     bool stats = false, scaled = false;
-    /* Reading and framing in one thread, decoding and writing in another. */
-    long threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+    /* Reading and framing in one thread, decoding and writing in the others:
+     * past four, the reading thread is the limit. */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN), threads = ncpu < 1 ? 1 : ncpu > 4 ? 4 : ncpu;
     static uint32_t mmsi_list[MAX_MMSI_FILTER];
     int opt, rc = 0;
     optind = 1;
@@ -543,8 +639,8 @@ int cmd_decode(int argc, char **argv)
             break;
         case OPT_THREADS:
             threads = strtol(optarg, NULL, 10);
-            if (threads < 1 || threads > 2) {
-                cli_error("decode: --threads is 1 or 2");
+            if (threads < 1 || threads > MAX_THREADS) {
+                cli_error("decode: --threads is 1 to %d", MAX_THREADS);
                 return 2;
             }
             break;
@@ -566,22 +662,20 @@ int cmd_decode(int argc, char **argv)
         cli_error("%s: %s", rejects_path, strerror(errno));
         return 1;
     }
-    c.obuf = malloc(OUTBUF);
-    if (!c.obuf) {
-        cli_error("out of memory");
-        return 1;
-    }
     if (c.format == OUT_CSV) {
         c.csv = lo_csv_create(columns, scaled);
         if (!c.csv) {
             cli_error("decode: --columns is empty");
             return 2;
         }
-        int n = lo_csv_header(c.csv, c.obuf, OUTBUF - 1);
-        if (n > 0) {
-            c.olen = (size_t)n;
-            c.obuf[c.olen++] = '\n';
+        char head[8192];
+        int n = lo_csv_header(c.csv, head, sizeof head - 1);
+        if (n < 0) {
+            cli_error("decode: --columns is too long");
+            return 2;
         }
+        head[n] = '\n';
+        fwrite(head, 1, (size_t)n + 1, c.out);
     }
     char *stdin_only[] = {"-"};
     c.files = optind < argc ? argv + optind : stdin_only;
@@ -605,35 +699,67 @@ int cmd_decode(int argc, char **argv)
             return 1;
         }
     }
+    worker *ws = calloc((size_t)threads, sizeof *ws);
+    if (!ws) {
+        cli_error("out of memory");
+        return 1;
+    }
+    int nworkers = threads > 1 ? (int)threads - 1 : 1;
+    for (int i = 0; i < nworkers; i++) {
+        ws[i].c = &c;
+        ws[i].json = c.json;
+        ws[i].obuf = malloc(OUTBUF);
+        if (!ws[i].obuf) {
+            cli_error("out of memory");
+            return 1;
+        }
+    }
     if (threads > 1)
         c.pipe = pipeline_create(NBATCHES, BATCH_BYTES);
     /* The share rendered on the reading side depends on timing; the threads
      * test sets this to cover that path on small inputs. */
     c.render_alternate = getenv("LOOKOUT_TEST_RENDER_ALTERNATE") != NULL;
-    if (c.pipe) {
-        pthread_t reader;
-        if (pthread_create(&reader, NULL, read_thread, &c) != 0) {
-            cli_error("cannot start a thread; decoding in one");
-            pipeline_destroy(c.pipe);
-            c.pipe = NULL;
-            read_all(&c);
-        } else {
-            size_t used;
-            char *b;
-            while ((b = pipeline_take_full(c.pipe, &used)) != NULL) {
-                consume_batch(&c, b, used);
-                pipeline_put_empty(c.pipe, b);
-            }
-            pthread_join(reader, NULL);
-            pipeline_destroy(c.pipe);
-        }
-    } else {
-        read_all(&c);
+    pthread_mutex_init(&c.turn_lock, NULL);
+    pthread_cond_init(&c.turn_changed, NULL);
+    pthread_t reader;
+    if (c.pipe && pthread_create(&reader, NULL, read_thread, &c) != 0) {
+        cli_error("cannot start a thread; decoding in one");
+        pipeline_destroy(c.pipe);
+        c.pipe = NULL;
     }
-    rc = c.read_rc;
-    add_stats(&c.total, &c.dec);
+    if (c.pipe) {
+        /* Worker 0 is this thread; when a thread cannot start, fewer decode. */
+        int started = 1;
+        while (started < nworkers && pthread_create(&ws[started].thread, NULL, work, &ws[started]) == 0)
+            started++;
+        work(&ws[0]);
+        pthread_join(reader, NULL);
+        for (int i = 1; i < started; i++)
+            pthread_join(ws[i].thread, NULL);
+        pipeline_destroy(c.pipe);
+    } else {
+        c.direct = &ws[0];
+        ws[0].turn = true; /* the only writer */
+        read_all(&c);
+        flush_out(&ws[0]);
+    }
+    pthread_mutex_destroy(&c.turn_lock);
+    pthread_cond_destroy(&c.turn_changed);
+    bool rejects_lost = false;
+    for (int i = 0; i < nworkers; i++) {
+        add_stats(&c.total, &ws[i].dec);
+        rejects_lost |= ws[i].rbuf_failed;
+        free(ws[i].obuf);
+        free(ws[i].rbuf);
+    }
+    free(ws);
+    if (rejects_lost) {
+        cli_error("%s: out of memory: some rejected lines are missing", rejects_path);
+        rc = 1;
+    }
+    if (c.read_rc)
+        rc = c.read_rc;
     add_stats(&c.total, &c.rdec);
-    flush_out(&c);
     if (fflush(c.out) || ferror(c.out) || (c.out != stdout && fclose(c.out))) {
         cli_error("write error: %s", strerror(errno));
         rc = 1;
@@ -643,7 +769,6 @@ int cmd_decode(int argc, char **argv)
     if (stats)
         print_stats(&c.total);
     lo_csv_destroy(c.csv);
-    free(c.obuf);
     for (int i = 0; i < c.nfiles; i++)
         free(c.device_json[i]);
     free(c.device_json);

@@ -13,6 +13,7 @@ struct pipeline {
     void **full;    /* ring of filled buffers, in order */
     size_t *used;
     size_t head, nfull;
+    uint64_t taken; /* filled buffers handed out so far: the next one's number */
     bool closed;
     unsigned waiters; /* threads in wait_changed: a wake-up costs a system call, so only then */
     char *memory;
@@ -96,7 +97,7 @@ void pipeline_close(pipeline *p)
     pthread_mutex_unlock(&p->lock);
 }
 
-void *pipeline_take_full(pipeline *p, size_t *used)
+void *pipeline_take_full(pipeline *p, size_t *used, uint64_t *seq)
 {
     pthread_mutex_lock(&p->lock);
     while (p->nfull == 0 && !p->closed)
@@ -107,6 +108,7 @@ void *pipeline_take_full(pipeline *p, size_t *used)
         *used = p->used[p->head];
         p->head = (p->head + 1) % p->n;
         p->nfull--;
+        *seq = p->taken++;
     }
     pthread_mutex_unlock(&p->lock);
     return b;

@@ -1,10 +1,11 @@
-/* pipeline.h - hands work from a producer thread to the consumer in batches
+/* pipeline.h - hands work from a producer thread to consumers in batches
  * through a bounded queue (so memory stays fixed and order is kept). */
 #ifndef LOOKOUT_CLI_PIPELINE_H
 #define LOOKOUT_CLI_PIPELINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct pipeline pipeline;
 
@@ -23,8 +24,10 @@ void pipeline_close(pipeline *p);
  * slower side (the producer may then take on more of the work). */
 size_t pipeline_backlog(pipeline *p);
 
-/* Consumer: the next filled buffer in order, or NULL after close. */
-void *pipeline_take_full(pipeline *p, size_t *used);
+/* Consumer: the next filled buffer in order, or NULL after close; seq numbers
+ * the buffers from 0 in the order they were filled (several consumers may take
+ * them: seq tells them their order). */
+void *pipeline_take_full(pipeline *p, size_t *used, uint64_t *seq);
 /* Consumer: give a buffer back for reuse. */
 void pipeline_put_empty(pipeline *p, void *buf);
 

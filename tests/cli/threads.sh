@@ -1,7 +1,8 @@
 #!/bin/sh
 # threads.sh LOOKOUT DATA_DIR - `lookout decode` gives byte-identical output,
-# stats and rejects with one thread and with two (reader + decoder), over
-# several files at once, in JSON and CSV.
+# stats and rejects with one thread and with 2, 3 and 5 (a reader and 1, 2 or
+# 4 decoding workers that write in turn), over several files at once, in JSON
+# and CSV.
 set -u
 lookout=$1
 data=$2
@@ -13,13 +14,16 @@ check() { # name, then the decode arguments
     name=$1
     shift
     "$lookout" decode --threads 1 --stats --rejects "$tmp/r1" "$@" <"${STDIN:-/dev/null}" >"$tmp/o1" 2>"$tmp/s1"
-    "$lookout" decode --threads 2 --stats --rejects "$tmp/r2" "$@" <"${STDIN:-/dev/null}" >"$tmp/o2" 2>"$tmp/s2"
-    if cmp -s "$tmp/o1" "$tmp/o2" && cmp -s "$tmp/s1" "$tmp/s2" && cmp -s "$tmp/r1" "$tmp/r2" && [ -s "$tmp/o1" ]; then
-        pass=$((pass + 1))
-    else
-        echo "FAIL: $name differs between --threads 1 and 2"
-        fail=$((fail + 1))
-    fi
+    for n in 2 3 5; do
+        "$lookout" decode --threads $n --stats --rejects "$tmp/r$n" "$@" <"${STDIN:-/dev/null}" >"$tmp/o$n" 2>"$tmp/s$n"
+        if cmp -s "$tmp/o1" "$tmp/o$n" && cmp -s "$tmp/s1" "$tmp/s$n" && cmp -s "$tmp/r1" "$tmp/r$n" && [ -s "$tmp/o1" ] &&
+            [ -s "$tmp/r1" ]; then
+            pass=$((pass + 1))
+        else
+            echo "FAIL: $name differs between --threads 1 and $n"
+            fail=$((fail + 1))
+        fi
+    done
 }
 check json "$data/aishub-nmea-sample.txt" "$data/gpsd-sample.aivdm"
 check csv -f csv "$data/gpsd-sample.aivdm" "$data/aishub-nmea-sample.txt"
