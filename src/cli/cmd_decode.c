@@ -764,8 +764,10 @@ int cmd_decode(int argc, char **argv)
         cli_error("write error: %s", strerror(errno));
         rc = 1;
     }
-    if (c.rejects)
-        fclose(c.rejects);
+    if (c.rejects && (ferror(c.rejects) | fclose(c.rejects))) {
+        cli_error("%s: write error: %s", rejects_path, strerror(errno));
+        rc = 1;
+    }
     if (stats)
         print_stats(&c.total);
     lo_csv_destroy(c.csv);

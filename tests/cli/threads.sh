@@ -35,5 +35,25 @@ export LOOKOUT_TEST_RENDER_ALTERNATE=1
 check json-render "$data/aishub-nmea-sample.txt" "$data/gpsd-sample.aivdm" "$data/aishub-nmea-sample.txt"
 check csv-render -f csv "$data/aishub-nmea-sample.txt" "$data/gpsd-sample.aivdm"
 unset LOOKOUT_TEST_RENDER_ALTERNATE
+# A full disk is an error, with any number of threads, for the output and for
+# the rejects file alike.
+if [ -w /dev/full ]; then
+    for n in 1 2 3; do
+        if "$lookout" decode --threads $n "$data/aishub-nmea-sample.txt" >/dev/full 2>"$tmp/err" ||
+            ! grep -q "write error" "$tmp/err"; then
+            echo "FAIL: output to /dev/full with --threads $n did not fail"
+            fail=$((fail + 1))
+        else
+            pass=$((pass + 1))
+        fi
+        if "$lookout" decode --threads $n --rejects /dev/full "$data/aishub-nmea-sample.txt" >/dev/null 2>"$tmp/err" ||
+            ! grep -q "/dev/full: write error" "$tmp/err"; then
+            echo "FAIL: rejects to /dev/full with --threads $n did not fail"
+            fail=$((fail + 1))
+        else
+            pass=$((pass + 1))
+        fi
+    done
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
