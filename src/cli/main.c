@@ -47,33 +47,27 @@ static void usage(FILE *out)
           out);
 }
 
-int main(int argc, char **argv)
+typedef int (*command_fn)(int argc, char **argv);
+
+static const struct {
+    const char *name;
+    command_fn run;
+} commands[] = {
+    {"decode", cmd_decode}, {"layouts", cmd_layouts}, {"encode", cmd_encode},       {"ingest", cmd_ingest},
+    {"vessels", cmd_vessels}, {"track", cmd_track},   {"positions", cmd_positions}, {"detect", cmd_detect},
+    {"sim", cmd_sim},         {"serve", cmd_serve},
+};
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
         return 2;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "decode"))
-        return cmd_decode(argc - 1, argv + 1);
-    if (!strcmp(cmd, "layouts"))
-        return cmd_layouts(argc - 1, argv + 1);
-    if (!strcmp(cmd, "encode"))
-        return cmd_encode(argc - 1, argv + 1);
-    if (!strcmp(cmd, "ingest"))
-        return cmd_ingest(argc - 1, argv + 1);
-    if (!strcmp(cmd, "vessels"))
-        return cmd_vessels(argc - 1, argv + 1);
-    if (!strcmp(cmd, "track"))
-        return cmd_track(argc - 1, argv + 1);
-    if (!strcmp(cmd, "positions"))
-        return cmd_positions(argc - 1, argv + 1);
-    if (!strcmp(cmd, "detect"))
-        return cmd_detect(argc - 1, argv + 1);
-    if (!strcmp(cmd, "sim"))
-        return cmd_sim(argc - 1, argv + 1);
-    if (!strcmp(cmd, "serve"))
-        return cmd_serve(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;
@@ -81,4 +75,16 @@ int main(int argc, char **argv)
     cli_error("unknown command '%s'", cmd);
     usage(stderr);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = run(argc, argv);
+    /* Whatever was printed to stdout must have been written: a full disk is an
+     * error even for a command that checked nothing. */
+    if ((fflush(stdout) | ferror(stdout)) && rc == 0) {
+        cli_error("%s: write error on standard output", argc > 1 ? argv[1] : "lookout");
+        rc = 1;
+    }
+    return rc;
 }
