@@ -449,11 +449,16 @@ static bool digits_at(const char *s, size_t len, size_t at, size_t n, int *v)
 
 int64_t lo_prefix_time_parse(const char *s, size_t len)
 {
+    /* Separators after the time ("... !AIVDM", "...,!AIVDM", "[...] !AIVDM"). */
     while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == ',' || s[len - 1] == '\t' || s[len - 1] == ';' ||
-                       s[len - 1] == '|'))
+                       s[len - 1] == '|' || s[len - 1] == ':'))
         len--;
     while (len > 0 && (s[0] == ' ' || s[0] == '\t'))
         s++, len--;
+    if (len >= 2 && ((s[0] == '[' && s[len - 1] == ']') || (s[0] == '(' && s[len - 1] == ')'))) {
+        s++;
+        len -= 2;
+    }
     if (len == 0)
         return LO_TIME_NONE;
     if (len >= 19 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == ' ') && s[13] == ':' && s[16] == ':') {
@@ -472,16 +477,30 @@ int64_t lo_prefix_time_parse(const char *s, size_t len)
                 scale /= 10;
             }
         }
-        /* Only UTC: "Z", "+00:00", "+0000" or nothing. */
-        if (i < len && s[i] == 'Z')
+        /* "Z", nothing (taken as UTC), or an offset from UTC: +HH:MM, +HHMM, +HH. */
+        int64_t offset_min = 0;
+        if (i < len && s[i] == 'Z') {
             i++;
-        else if (i + 6 <= len && (!memcmp(s + i, "+00:00", 6)))
-            i += 6;
-        else if (i + 5 <= len && (!memcmp(s + i, "+0000", 5)))
-            i += 5;
+        } else if (i < len && (s[i] == '+' || s[i] == '-')) {
+            int sign = s[i] == '-' ? -1 : 1, oh, om = 0;
+            size_t k = i + 1;
+            if (!digits_at(s, len, k, 2, &oh))
+                return LO_TIME_NONE;
+            k += 2;
+            if (k < len && s[k] == ':')
+                k++;
+            if (k < len && !digits_at(s, len, k, 2, &om))
+                return LO_TIME_NONE;
+            if (k < len)
+                k += 2;
+            if (oh > 14 || om > 59)
+                return LO_TIME_NONE;
+            offset_min = sign * (oh * 60 + om);
+            i = k;
+        }
         if (i != len)
             return LO_TIME_NONE;
-        return lo_utc_to_ms(y, mo, d, h, mi, se) + ms;
+        return lo_utc_to_ms(y, mo, d, h, mi, se) + ms - offset_min * 60000;
     }
     int64_t t = parse_epoch(s, len);
     /* Plausible receive times only (1990 .. 2100), so that a line number or a

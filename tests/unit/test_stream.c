@@ -348,7 +348,23 @@ static void logger_prefixes(void **state)
     tu_free(r);
     /* Text that is not a sentence stays a reject. */
     check_reject("hello !world", LO_REJECT_NOT_NMEA);
-    assert_true(lo_prefix_time_parse("2021-06-01T12:00:00+02:00", 25) == LO_TIME_NONE);
+    /* Offsets from UTC (ISO 8601), and times in brackets. */
+    const int64_t noon = 1622548800000LL;
+    assert_true(lo_prefix_time_parse("2021-06-01T12:00:00+02:00", 25) == noon - 2 * 3600000LL);
+    assert_true(lo_prefix_time_parse("2021-06-01T12:00:00-0500", 24) == noon + 5 * 3600000LL);
+    assert_true(lo_prefix_time_parse("2021-06-01T12:00:00+05:30 ", 26) == noon - 330 * 60000LL);
+    assert_true(lo_prefix_time_parse("2021-06-01 12:00:00+02", 22) == noon - 2 * 3600000LL);
+    assert_true(lo_prefix_time_parse("[2021-06-01 12:00:04] ", 22) == noon + 4000);
+    assert_true(lo_prefix_time_parse("(1622548805) ", 13) == noon + 5000);
+    assert_true(lo_prefix_time_parse("2021-06-01 12:00:06: ", 21) == noon + 6000);
+    assert_true(lo_prefix_time_parse("2021-06-01T12:00:00+2:00", 24) == LO_TIME_NONE);
+    assert_true(lo_prefix_time_parse("2021-06-01T12:00:00+15:00", 25) == LO_TIME_NONE);
+    assert_true(lo_prefix_time_parse("2021-06-01T12:00:00+02:0", 24) == LO_TIME_NONE);
+    assert_true(lo_prefix_time_parse("[2021-06-01 12:00:04", 20) == LO_TIME_NONE);
+    r = tu_decode_text("[2021-06-01 12:00:07] " GOOD "\n");
+    assert_int_equal(r->nmsgs, 1);
+    assert_true(r->msgs[0].meta.rx_time_ms == noon + 7000);
+    tu_free(r);
 }
 
 static void crlf_split_between_reads(void **state)
