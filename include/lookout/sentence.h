@@ -49,7 +49,8 @@ int lo_tagblock_parse(const char *s, size_t len, lo_tagblock *tb, lo_reject *why
                       size_t *consumed);
 
 /* Parse fields after an AIS sentence's checksum (USCG ",r<station>,<unix time>",
- * AISHub/aduvenhage ",<unix time>"). Updates *tb where something was found. */
+ * AISHub/aduvenhage ",<unix time>", loggers' " <ISO time>"; a time is read as
+ * lo_prefix_time_parse reads one). Updates *tb where something was found. */
 void lo_trailer_parse(const char *s, size_t len, lo_tagblock *tb);
 
 /* Parse a Gatehouse "$PGHP,1,..." header (after checksum verification). Returns 0

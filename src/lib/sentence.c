@@ -375,27 +375,31 @@ int lo_tagblock_parse(const char *s, size_t len, lo_tagblock *tb, lo_reject *why
 
 void lo_trailer_parse(const char *s, size_t len, lo_tagblock *tb)
 {
+    /* Fields are separated by commas; the first is what directly follows the
+     * checksum (usually nothing; some loggers put " 2021-06-01T12:00:00Z"). */
     bool have_time = false;
     const char *p = s, *end = s + len;
-    while (p < end) {
-        if (*p != ',') {
-            p++;
-            continue;
-        }
-        p++;
+    while (p <= end) {
         const char *comma = memchr(p, ',', (size_t)(end - p));
         const char *stop = comma ? comma : end;
-        size_t n = (size_t)(stop - p);
-        if (n > 1 && p[0] == 'r' && !tb->station[0]) {
-            copy_station(tb->station, p + 1, n - 1);
+        const char *a = p, *b = stop;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        size_t n = (size_t)(b - a);
+        if (n > 1 && a[0] == 'r' && p != s && !tb->station[0]) {
+            copy_station(tb->station, a + 1, n - 1);
         } else if (!have_time && n >= 9) {
-            int64_t t = parse_epoch(p, n);
+            int64_t t = lo_prefix_time_parse(a, n);
             if (t != LO_TIME_NONE) {
                 tb->time_ms = t;
                 have_time = true;
             }
         }
-        p = stop;
+        if (!comma)
+            break;
+        p = comma + 1;
     }
 }
 

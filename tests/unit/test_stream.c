@@ -263,6 +263,15 @@ static void trailers_and_headers(void **state)
     assert_string_equal(r->msgs[0].meta.talker, "AB");
     assert_true(r->msgs[0].meta.rx_time_ms == 1485907262000LL);
     tu_free(r);
+    /* Loggers that put an ISO time after the sentence, after a blank or a comma;
+     * a number that is no plausible time (a counter) is not one. */
+    r = tu_decode_text(GOOD " 2021-06-01T12:00:00Z\n" GOOD ",2021-06-01 12:00:01.5\n" GOOD ",123456789\n");
+    assert_int_equal(r->nmsgs, 3);
+    assert_int_equal(r->nrejects, 0);
+    assert_true(r->msgs[0].meta.rx_time_ms == 1622548800000LL);
+    assert_true(r->msgs[1].meta.rx_time_ms == 1622548801500LL);
+    assert_true(r->msgs[2].meta.rx_time_ms == LO_TIME_NONE);
+    tu_free(r);
     /* pyais gatehouse.nmea: $PGHP header gives the time (2008-05-09 00:00:00.010). */
     r = tu_decode_text("$PGHP,1,2008,5,9,0,0,0,10,338,2,,1,09*17\n!AIVDM,1,1,,B,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*09\n");
     assert_int_equal(r->nmsgs, 1);
