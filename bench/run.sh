@@ -132,8 +132,8 @@ log "input: $lines lines, $sentences AIS sentences, $bytes bytes"
 libais_flag=""
 [ "$libais_mode" = queue ] && libais_flag=--queue
 ids=(wc none json gpsd libais)
-# A lookout that decodes in two threads by default is also timed with one, for
-# the per-core comparison (gpsdecode and libais use one thread).
+# A lookout that decodes in several threads by default is also timed with one,
+# for the per-core comparison (gpsdecode and libais use one thread).
 threaded=0
 if "$lookout" decode --help 2>&1 | grep -q -- '--threads'; then
     threaded=1
@@ -151,8 +151,11 @@ for id in "${ids[@]}"; do nruns[$id]=$runs; best[$id]=0; peak[$id]=0; cpu[$id]=0
 nruns[libais]=$libais_runs
 libais_ver=$("$pyexe" -c 'import ais; print(ais.__version__)' 2>/dev/null || echo '?')
 label[wc]="wc -l (I/O floor)";                  cmd[wc]="wc -l"
-label[none]="lookout (decode only)";            cmd[none]="lookout decode -f none"
-label[json]="lookout (JSON)";                   cmd[json]="lookout decode > /dev/null"
+# lookout's default: one thread per core, at most 4 (one reads, the others decode)
+ncores=$(nproc 2>/dev/null || echo 1)
+dthreads=$((ncores > 4 ? 4 : ncores))
+label[none]="lookout (decode only, $dthreads threads)"; cmd[none]="lookout decode -f none"
+label[json]="lookout (JSON, $dthreads threads)";        cmd[json]="lookout decode > /dev/null"
 label[none1]="lookout (decode only, 1 thread)"; cmd[none1]="lookout decode --threads 1 -f none"
 label[json1]="lookout (JSON, 1 thread)";        cmd[json1]="lookout decode --threads 1 > /dev/null"
 label[gpsd]="gpsdecode (gpsd $(gpsdecode -V 2>&1 | awk '{print $NF; exit}'))"
@@ -239,7 +242,7 @@ results="$out/results.md"
     done
     if [ "$threaded" = 1 ]; then
         echo
-        echo "lookout decodes in two threads by default on a machine with 2+ CPUs (one reads, frames and checks the sentences; the other decodes the fields and, with JSON or CSV, writes them out, while the first decodes and writes whole batches itself whenever the other falls behind): its CPU time can exceed its wall time, and the \"1 thread\" rows (\`--threads 1\`) give the per-core comparison. gpsdecode and libais use one thread. The targets are judged on the default command's wall time."
+        echo "lookout decodes in one thread per CPU by default, at most 4 (here $dthreads: one reads, frames and checks the sentences; the others decode the fields and, with JSON or CSV, write them out, each batch in its turn, while the first decodes and writes whole batches itself whenever the others fall behind): its CPU time can exceed its wall time, and the \"1 thread\" rows (\`--threads 1\`) give the per-core comparison. gpsdecode and libais use one thread. The targets are judged on the default command's wall time."
     fi
     echo
     awk -v a="${msgs[gpsd]}" -v b="${msgs[json]}" -v c="${msgs[none]}" -v d="${msgs[libais]}" 'BEGIN {
