@@ -213,7 +213,8 @@ typedef struct lo_detect_config {
     uint32_t handover_min_reports;  /* 10: positions of A before its silence */
     uint32_t handover_new_min_reports; /* 3: positions of B by the decision */
     double handover_confirm_min;    /* 30: decided this long after B's first report, if A stayed silent */
-    double handover_port_km;        /* 10: both ends at least this far from any port or anchorage */
+    double handover_port_km;        /* 10: both ends at least this far from any port or anchorage ... */
+    double handover_shore_nm;       /* 1 ... and this far from the shore, not on land (rivers) */
     double handover_best_ratio;     /* 0.5: several candidates: the best must score this fraction of the next */
     uint32_t handover_max_queue;    /* 1,000,000 entries in the silence queue; more are counted as dropped */
 

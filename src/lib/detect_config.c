@@ -45,6 +45,7 @@ void lo_detect_config_default(lo_detect_config *c)
     c->handover_new_min_reports = 3;
     c->handover_confirm_min = 30;
     c->handover_port_km = 10;
+    c->handover_shore_nm = 1;
     c->handover_best_ratio = 0.5;
     c->handover_max_queue = 1000000;
     c->jump_min_kn = 40;
@@ -104,6 +105,7 @@ static const key_def keys[] = {
     U_("handover.new_min_reports", handover_new_min_reports, 1, 1e6),
     D_("handover.confirm_min", handover_confirm_min, 0.1, 1440),
     D_("handover.port_km", handover_port_km, 0, 20000),
+    D_("handover.shore_nm", handover_shore_nm, 0, 1000),
     D_("handover.best_ratio", handover_best_ratio, 0, 1),
     U_("handover.max_queue", handover_max_queue, 1024, 1e8),
     D_("spoofing.jump_min_kn", jump_min_kn, 1, 1e5),

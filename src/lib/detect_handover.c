@@ -7,8 +7,9 @@
  * Rule (docs/detect.md, "Identity handovers"): A's last report at t0, p0; B's
  * first report at t1, p1, with t0 <= t1 <= t0 + handover_window_h and p1
  * within handover_min_nm + handover_max_kn x (t1 - t0) of p0; A sent at least
- * handover_min_reports positions; both ends at least handover_port_km from
- * any port or anchorage; A a ship with a proper MMSI. The decision waits
+ * handover_min_reports positions; both ends at sea (at least handover_port_km
+ * from any port or anchorage, handover_shore_nm from the shore and not inside
+ * the land polygons); A a ship with a proper MMSI. The decision waits
  * handover_confirm_min after t1: A must stay silent that long (a ship heard
  * again is not gone: two ships, or one briefly out of range) and B must have
  * sent handover_new_min_reports positions (not a one-message ghost). When
@@ -24,8 +25,8 @@
  * latest, the vessel has been silent at least confirm_min / 2, and it is
  * listed in the silent index (1-degree cells, each an intrusive list through
  * the vessel records: no memory beyond the records and the 259 KB of cell
- * heads) when it qualifies as an A (enough positions, a proper MMSI, not in
- * port: one port look-up). Its next position takes it out. A new vessel
+ * heads) when it qualifies as an A (enough positions, a proper MMSI, at sea:
+ * a port, a land and a shore look-up). Its next position takes it out. A new vessel
  * pushes a decision entry, due confirm_min after its first report: by then
  * every A silent since before t1 has come due and is listed, and the decision
  * reads only the cells within the largest reach (min_nm + max_kn x window_h),
@@ -99,10 +100,17 @@ static const char *bad_mmsi(uint32_t mmsi)
     return NULL;
 }
 
-static bool in_port(lo_detector *d, int32_t lat, int32_t lon)
+/* Not at sea: near a port or anchorage, inside the land polygons (rivers,
+ * canals, estuaries and harbours are land at 1:10 m scale) or within
+ * handover_shore_nm of the shore. Each screen is off without its data. */
+static bool not_at_sea(lo_detector *d, int32_t lat, int32_t lon)
 {
-    double km = d->cfg.handover_port_km;
-    return km > 0 && det_port_km(d, lat, lon, km, NULL) < km;
+    double km = d->cfg.handover_port_km, nm = d->cfg.handover_shore_nm;
+    if (km > 0 && det_port_km(d, lat, lon, km, NULL) < km)
+        return true;
+    if (!d->env.land)
+        return false;
+    return det_on_land(d, lat, lon) || (nm > 0 && det_shore_nm(d, lat, lon, nm) < nm);
 }
 
 /* dv has been silent since its last report: list it when it can be an A. */
@@ -112,7 +120,7 @@ static void consider_silent(lo_detector *d, dvessel *dv)
         return; /* shared and default numbers are many transmitters, not one hull */
     if (dv->ho.npos < d->cfg.handover_min_reports)
         return;
-    if (in_port(d, dv->prev.lat, dv->prev.lon))
+    if (not_at_sea(d, dv->prev.lat, dv->prev.lon))
         return;
     list_at(d, dv, cell_of(dv->prev.lat, dv->prev.lon));
 }
@@ -359,7 +367,7 @@ void det_handover_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const l
     uint32_t t_s = secs(p->time_ms);
     if (!dv->has_prev) {
         /* First position of this MMSI: a B when it is at sea. */
-        if (!in_port(d, p->lat_udeg, p->lon_udeg) && push(d, dv->self | DET_HO_NEW, dv->mmsi, t_s)) {
+        if (!not_at_sea(d, p->lat_udeg, p->lon_udeg) && push(d, dv->self | DET_HO_NEW, dv->mmsi, t_s)) {
             h->pending = 1;
             h->pend_s = t_s;
         }

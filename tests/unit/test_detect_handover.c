@@ -64,9 +64,16 @@ static const int64_t T0 = 1714953600000; /* 2024-05-06T00:00:00Z */
 #define HOUR 3600000
 #define NM (1.0 / 60.0) /* a nautical mile of latitude, in degrees */
 
+/* An island 20.1-20.5 N, 61.5-62.5 E, for the shore screen (world_land). */
+static const char ISLAND[] = "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},"
+                             "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[61.5,20.1],[62.5,20.1],"
+                             "[62.5,20.5],[61.5,20.5],[61.5,20.1]]]}}]}";
+static bool world_land; /* the next world_new loads the island */
+
 typedef struct world {
     capture cap;
     lo_detector *d;
+    lo_land *land;
     lo_ports *ports;
     lo_watchlist *watch;
     char port_csv[64], watch_csv[64];
@@ -94,6 +101,10 @@ static world *world_new(void (*tune)(lo_detect_config *), bool port, const char 
     if (tune)
         tune(&cfg);
     lo_detect_env env = {0};
+    if (world_land) {
+        assert_int_equal(lo_land_from_geojson(&w->land, ISLAND, strlen(ISLAND), NULL, NULL), 0);
+        env.land = w->land;
+    }
     if (port) {
         /* One port at 10.0 N 60.0 E. */
         temp_file(w->port_csv, sizeof w->port_csv,
@@ -117,6 +128,7 @@ static void world_free(world *w)
 {
     lo_detect_destroy(w->d);
     lo_ports_destroy(w->ports);
+    lo_land_destroy(w->land);
     lo_watchlist_destroy(w->watch);
     if (w->port_csv[0])
         unlink(w->port_csv);
@@ -358,6 +370,28 @@ static void test_port(void **state)
     world_free(w);
 }
 
+/* At sea only: A's last 6 nm off the island's shore (a handover), 0.6 nm
+ * off it (none), on it (a river, as the land polygons see one: none); B first
+ * heard 0.5 nm off the shore (none). */
+static void test_shore(void **state)
+{
+    (void)state;
+    world_land = true;
+    double a_lat[] = {20.0, 20.09, 20.2, 20.0};
+    double b_nm[] = {-1, -1, -1, 0};
+    int want[] = {1, 0, 0, 0};
+    for (int k = 0; k < 4; k++) {
+        world *w = world_new(NULL, false, NULL);
+        plan p = STD;
+        p.lat = a_lat[k];
+        p.nm = k == 3 ? (20.1 - 0.5 * NM - 20.0) / NM : b_nm[k];
+        play(w, &p);
+        assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), want[k]);
+        world_free(w);
+    }
+    world_land = false;
+}
+
 /* Two silent ships near where B appears: nothing when neither is clearly
  * closer (counted), the best with the count when one is. */
 static void test_candidates(void **state)
@@ -545,7 +579,8 @@ int main(void)
         cmocka_unit_test(test_basic),           cmocka_unit_test(test_window),
         cmocka_unit_test(test_reach),           cmocka_unit_test(test_min_reports),
         cmocka_unit_test(test_a_heard_again),   cmocka_unit_test(test_a_silent_after_b),
-        cmocka_unit_test(test_port),            cmocka_unit_test(test_candidates),
+        cmocka_unit_test(test_port),            cmocka_unit_test(test_shore),
+        cmocka_unit_test(test_candidates),
         cmocka_unit_test(test_stations),        cmocka_unit_test(test_severity),
         cmocka_unit_test(test_ids),             cmocka_unit_test(test_config),
         cmocka_unit_test(test_evict),           cmocka_unit_test(test_queue_cap),
