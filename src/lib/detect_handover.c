@@ -297,7 +297,9 @@ static void decide(lo_detector *d, dvessel *B)
             }
         }
     }
-    if (n > 1 && best.score > c->handover_best_ratio * next.score) {
+    if (n && not_at_sea(d, p1.lat, p1.lon)) {
+        n = 0; /* B first heard in port, on a river or by the shore */
+    } else if (n > 1 && best.score > c->handover_best_ratio * next.score) {
         d->stats.handover_ambiguous++;
     } else if (n) {
         raise_handover(d, best.v, B, &p1, &best, n, n > 1 ? next.score : 0);
@@ -366,8 +368,9 @@ void det_handover_point(lo_detector *d, dvessel *dv, const lo_vessel *v, const l
         unlist(d, dv); /* heard again: not silent (a decision to come would refuse it anyway: t0 > t1) */
     uint32_t t_s = secs(p->time_ms);
     if (!dv->has_prev) {
-        /* First position of this MMSI: a B when it is at sea. */
-        if (!not_at_sea(d, p->lat_udeg, p->lon_udeg) && push(d, dv->self | DET_HO_NEW, dv->mmsi, t_s)) {
+        /* First position of this MMSI: a B (whether it is at sea is looked
+         * up at the decision, and only when some silent ship is near). */
+        if (push(d, dv->self | DET_HO_NEW, dv->mmsi, t_s)) {
             h->pending = 1;
             h->pend_s = t_s;
         }
