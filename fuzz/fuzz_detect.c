@@ -100,6 +100,8 @@ static const char CONFIG[] =
     "[loitering]\nmax_kn = 3\nmin_h = 0.05\nshore_nm = 2\n"
     "[identity]\nimo_shared_window_h = 1\nmmsi_shared_min_km = 2\nmmsi_shared_min_alternations = 2\n"
     "mmsi_shared_window_h = 0.5\n"
+    "[handover]\nwindow_h = 1\nmin_nm = 2\nmax_kn = 40\nmin_reports = 2\nnew_min_reports = 1\n"
+    "confirm_min = 0.5\nport_km = 10\nbest_ratio = 0.8\nmax_queue = 1024\n"
     "[spoofing]\njump_min_kn = 40\njump_min_nm = 0.5\njump_hsc_kn = 70\njump_return_h = 0.5\n"
     "land_margin_m = 200\ncluster_min_vessels = 2\ncluster_radius_m = 200\ncluster_window_min = 10\n"
     "circle_min_vessels = 2\ncircle_max_radius_km = 5\ncircle_tolerance_m = 200\n"

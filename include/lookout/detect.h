@@ -51,7 +51,8 @@
     X(ON_LAND, "on_land", "spoofing")                                        \
     X(POSITION_CLUSTER, "position_cluster", "spoofing") /* many at a point */ \
     X(CIRCLE, "circle", "spoofing")           /* many on one circle */       \
-    X(SPEED_MISMATCH, "speed_mismatch", "spoofing")
+    X(SPEED_MISMATCH, "speed_mismatch", "spoofing")                          \
+    X(IDENTITY_HANDOVER, "identity_handover", "identity") /* A silent, new B there */
 
 typedef enum lo_event_type {
 #define LO_X_(sym, key, family) LO_EV_##sym,
@@ -205,6 +206,18 @@ typedef struct lo_detect_config {
     uint32_t mmsi_shared_min_alternations; /* 4 ... switching between them this often */
     double mmsi_shared_window_h;    /* 6 */
 
+    /* identity handover: A falls silent, a new MMSI B is first heard near A's last position */
+    double handover_window_h;       /* 6: B's first report at most this long after A's last */
+    double handover_min_nm;         /* 3: B within min_nm + max_kn x the silence of A's last position */
+    double handover_max_kn;         /* 25 */
+    uint32_t handover_min_reports;  /* 10: positions of A before its silence */
+    uint32_t handover_new_min_reports; /* 3: positions of B by the decision */
+    double handover_confirm_min;    /* 30: decided this long after B's first report, if A stayed silent */
+    double handover_port_km;        /* 10: both ends at least this far from any port or anchorage ... */
+    double handover_shore_nm;       /* 1 ... and this far from the shore, not on land (rivers) */
+    double handover_best_ratio;     /* 0.5: several candidates: the best must score this fraction of the next */
+    uint32_t handover_max_queue;    /* 1,000,000 entries in the silence queue; more are counted as dropped */
+
     /* spoofing */
     double jump_min_kn;             /* 40: implied speed that is a jump */
     double jump_min_nm;             /* 2: shorter hops are GNSS noise */
@@ -305,6 +318,8 @@ typedef struct lo_detect_stats {
     uint32_t tracked_vessels;              /* per-vessel records held now */
     uint32_t open_pairs, peak_open_pairs;  /* encounter candidates followed */
     uint64_t pairs_dropped;                /* pairs refused at max_open_pairs */
+    uint64_t handover_ambiguous;           /* identity handovers not raised: no clear best candidate */
+    uint64_t handover_queue_dropped;       /* silence-queue entries refused at handover.max_queue */
     uint64_t shore_lookups, port_lookups, zone_lookups, land_lookups;
     uint64_t memory_bytes;
 } lo_detect_stats;

@@ -354,6 +354,7 @@ static void print_stats(detect_run *r, const msgfeed_counts *n, double elapsed)
             "vessels          %u\n"
             "detector         %u vessels, %.1f MB, open pairs peak %u (dropped %llu)\n"
             "look-ups         shore %llu, land %llu, port %llu, zone %llu\n"
+            "handovers        ambiguous %llu (not raised), silence-queue drops %llu\n"
             "alerts           %llu written\n"
             "time             %.2f s  (%.0f messages/s)\n",
             (unsigned long long)n->nmea.lines, (unsigned long long)n->messages, (unsigned long long)n->nmea.decoded,
@@ -362,7 +363,8 @@ static void print_stats(detect_run *r, const msgfeed_counts *n, double elapsed)
             s->tracked_vessels, (double)s->memory_bytes / 1e6, s->peak_open_pairs,
             (unsigned long long)s->pairs_dropped, (unsigned long long)s->shore_lookups,
             (unsigned long long)s->land_lookups, (unsigned long long)s->port_lookups,
-            (unsigned long long)s->zone_lookups, (unsigned long long)r->shown, elapsed,
+            (unsigned long long)s->zone_lookups, (unsigned long long)s->handover_ambiguous,
+            (unsigned long long)s->handover_queue_dropped, (unsigned long long)r->shown, elapsed,
             elapsed > 0 ? (double)n->messages / elapsed : 0.0);
 }
 

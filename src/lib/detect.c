@@ -533,7 +533,7 @@ void det_event_emit(lo_detector *d, lo_event *e, lo_event_state state, uint64_t 
 
 /* ---- the detector -------------------------------------------------------------------- */
 
-#define FOR_MODULES(X) X(watch) X(identity) X(zone) X(gap) X(loiter) X(enc) X(spoof)
+#define FOR_MODULES(X) X(watch) X(identity) X(zone) X(gap) X(loiter) X(enc) X(spoof) X(handover)
 
 lo_detector *lo_detect_create(const lo_detect_config *cfg, const lo_detect_env *env,
                               const lo_detect_callbacks *cb)
@@ -595,7 +595,8 @@ void lo_detect_prefetch(const lo_detector *d, uint32_t slot)
     const char *base = (const char *)v;
     static const size_t parts[] = {0, 64, offsetof(dvessel, gap), offsetof(dvessel, loiter), offsetof(dvessel, enc),
                                    offsetof(dvessel, zone), offsetof(dvessel, watch), offsetof(dvessel, ident),
-                                   offsetof(dvessel, spoof), offsetof(dvessel, spoof) + 64};
+                                   offsetof(dvessel, spoof), offsetof(dvessel, spoof) + 64,
+                                   offsetof(dvessel, ho)};
     for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
         __builtin_prefetch(base + parts[k]);
 }

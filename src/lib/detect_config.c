@@ -38,6 +38,16 @@ void lo_detect_config_default(lo_detect_config *c)
     c->mmsi_shared_min_km = 20;
     c->mmsi_shared_min_alternations = 4;
     c->mmsi_shared_window_h = 6;
+    c->handover_window_h = 6;
+    c->handover_min_nm = 3;
+    c->handover_max_kn = 25;
+    c->handover_min_reports = 10;
+    c->handover_new_min_reports = 3;
+    c->handover_confirm_min = 30;
+    c->handover_port_km = 10;
+    c->handover_shore_nm = 1;
+    c->handover_best_ratio = 0.5;
+    c->handover_max_queue = 1000000;
     c->jump_min_kn = 40;
     c->jump_min_nm = 2;
     c->jump_hsc_kn = 70;
@@ -88,6 +98,16 @@ static const key_def keys[] = {
     D_("identity.mmsi_shared_min_km", mmsi_shared_min_km, 0, 20000),
     U_("identity.mmsi_shared_min_alternations", mmsi_shared_min_alternations, 1, 1e6),
     D_("identity.mmsi_shared_window_h", mmsi_shared_window_h, 0.01, 8760),
+    D_("handover.window_h", handover_window_h, 0, 168),
+    D_("handover.min_nm", handover_min_nm, 0, 1000),
+    D_("handover.max_kn", handover_max_kn, 0, 1000),
+    U_("handover.min_reports", handover_min_reports, 1, 1e6),
+    U_("handover.new_min_reports", handover_new_min_reports, 1, 1e6),
+    D_("handover.confirm_min", handover_confirm_min, 0.1, 1440),
+    D_("handover.port_km", handover_port_km, 0, 20000),
+    D_("handover.shore_nm", handover_shore_nm, 0, 1000),
+    D_("handover.best_ratio", handover_best_ratio, 0, 1),
+    U_("handover.max_queue", handover_max_queue, 1024, 1e8),
     D_("spoofing.jump_min_kn", jump_min_kn, 1, 1e5),
     D_("spoofing.jump_min_nm", jump_min_nm, 0, 20000),
     D_("spoofing.jump_hsc_kn", jump_hsc_kn, 1, 1e5),

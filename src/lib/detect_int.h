@@ -1,6 +1,6 @@
 /* detect_int.h - what the detector modules share: the per-vessel record, the
  * detector object, and the helpers that build events. Each module (gap,
- * encounter, loiter, zone, watch, identity, spoof) keeps its per-vessel state
+ * encounter, loiter, zone, watch, identity, spoof, handover) keeps its per-vessel state
  * in its own struct, declared in its own header, and implements the hooks
  * below; detect.c owns the vessel table, the data clock and the dispatch. */
 #ifndef LOOKOUT_DETECT_INT_H
@@ -46,6 +46,7 @@ void det_trail_add(det_trail *t, const det_point *p);
 
 #include "detect_encounter.h"
 #include "detect_gap.h"
+#include "detect_handover.h"
 #include "detect_identity.h"
 #include "detect_loiter.h"
 #include "detect_spoof.h"
@@ -70,6 +71,7 @@ typedef struct dvessel {
     det_watch_vessel watch;
     det_identity_vessel ident;
     det_spoof_vessel spoof;
+    det_handover_vessel ho;
 } dvessel;
 
 struct lo_detector {
@@ -100,6 +102,7 @@ struct lo_detector {
     det_watch_global watch;
     det_identity_global ident;
     det_spoof_global spoof;
+    det_handover_global ho;
 };
 
 /* ---- vessel table (detect.c) ---- */
@@ -154,6 +157,7 @@ DET_HOOKS(zone)
 DET_HOOKS(watch)
 DET_HOOKS(identity)
 DET_HOOKS(spoof)
+DET_HOOKS(handover)
 #undef DET_HOOKS
 
 #endif

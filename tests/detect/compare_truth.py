@@ -12,6 +12,10 @@ scripted event: the event itself, or a consequence docs/sim.md lists (an sts
 of 4 h or more is also loitering; a swap is a jump and an identity change;
 a dark period of 12 h or more far out is a suspected disabling; a fake track
 or a circle shows jumps at its ends; a new MMSI leaves the old one silent).
+A new MMSI taken at sea (an identity event with an mmsi change) must be found
+as an identity_handover naming the old and the new MMSI, starting at the old
+one's last report (within 10 minutes of the change); a dark period that ends
+under a new MMSI is no gap (the old MMSI never reports again).
 Exit status 0 when all are found and nothing is unexplained, 1 otherwise.
 
 --watchlist FILE (a watch-list CSV as lookout detect reads it): a watchlist
@@ -46,7 +50,7 @@ CONSEQUENCES = {
     "loiter": {"loitering"},
     "zone": {"zone_entry", "zone_exit", "zone_dwell"},
     "jump": {"jump", "speed_mismatch", "on_land", "mmsi_shared"},
-    "identity": {"identity_change", "gap", "imo_shared"},
+    "identity": {"identity_change", "gap", "imo_shared", "identity_handover"},
     "swap": {"jump", "identity_change", "speed_mismatch", "imo_shared"},
     "circle": {"circle", "position_cluster", "jump", "speed_mismatch", "on_land"},
 }
@@ -97,13 +101,25 @@ def needed(t):
     if ty == "identity":
         ch = t["parameters"].get("changes", {})
         if "mmsi" in ch:
-            return []  # a new MMSI is a new vessel: nothing changes under one MMSI (see docs/detect.md)
+            # A new MMSI is a new vessel: nothing changes under one MMSI, but the
+            # old one falls silent where the new one starts (docs/detect.md).
+            return [({"identity_handover"}, set(ch["mmsi"]))]
         return [({"identity_change"}, {vessels[0]})]
+    if ty == "dark" and renamed_during(t, truth_all):
+        return []  # it comes back under another MMSI: the old one's gap never ends
     if ty == "circle":
         return [(FINDS[ty][0], set(vessels))]
     if ty == "jump" and "track" in t["parameters"] and not fake_track_seen(t, truth_all):
         return []  # a fake track from and back to the ship's real place breaks no rule of motion
     return [(FINDS[ty][0], {m}) for m in vessels]
+
+
+def renamed_during(t, truth):
+    """Does the dark vessel take a new MMSI while dark (or as it ends)?"""
+    m = t["vessels"][0]["mmsi"]
+    return any(o["type"] == "identity" and o["vessels"][0]["mmsi"] == m and
+               "mmsi" in o["parameters"].get("changes", {}) and
+               t["start_ms"] <= o["start_ms"] <= t["end_ms"] for o in truth)
 
 
 def _nm(a, b):

@@ -32,6 +32,9 @@ static void test_shipped_conf_is_defaults(void **state)
     c.mmsi_shared_min_alternations = 99;
     c.evidence_max = 3;
     c.enable[LO_EV_JUMP] = false;
+    c.handover_window_h = 99;
+    c.handover_max_queue = 5;
+    c.enable[LO_EV_IDENTITY_HANDOVER] = false;
     lo_detect_error err = {0};
     assert_int_equal(lo_detect_config_load(&c, CONF, &err), 0);
     assert_memory_equal(&c, &def, sizeof c);
