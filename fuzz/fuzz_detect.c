@@ -180,6 +180,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 typedef struct life {
     uint64_t key;
     uint64_t evicts; /* evictions when last seen */
+    uint64_t summary; /* FNV of the summary last seen */
     uint8_t state; /* last state seen; 0 = free slot */
     uint8_t type;
 } life;
@@ -410,9 +411,13 @@ static void on_event(void *ctx, const lo_event *e)
     /* Ended, it comes no more; unless a vessel was evicted since: the detector
      * forgets evicted vessels, and one heard again may raise the same event
      * again (an invalid MMSI heard again at the same second has the same id).
-     * Two instant events of one type, vessel and time share an id (finding 9):
-     * a closed instant may repeat. */
-    bool instant_again = e->state == LO_EVENT_CLOSED && l->state == LO_EVENT_CLOSED && e->start_ms == e->end_ms;
+     * A closed instant event may be reported again only as the same event,
+     * with the same summary (an identity change A -> B, then B -> C, C -> A
+     * and A -> B again in one second): one id for two different events is
+     * what finding 9 was (two changes of one vessel in one second). */
+    uint64_t said = fuzz_fnv(FUZZ_FNV_INIT, e->summary, strlen(e->summary));
+    bool instant_again = e->state == LO_EVENT_CLOSED && l->state == LO_EVENT_CLOSED && e->start_ms == e->end_ms &&
+                         l->summary == said;
     if (l->state && l->state != LO_EVENT_OPEN && r->evicts == l->evicts && !instant_again &&
         !W.known_again[e->type]) {
         fprintf(stderr, "event %016llx (%s) again as %s after %s\n", (unsigned long long)e->id,
@@ -422,6 +427,7 @@ static void on_event(void *ctx, const lo_event *e)
     l->state = (uint8_t)e->state;
     l->type = (uint8_t)e->type;
     l->evicts = r->evicts;
+    l->summary = said;
 }
 
 /* ---- tracker -> detector, counted ---- */

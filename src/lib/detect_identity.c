@@ -328,6 +328,25 @@ static uint32_t value_hash(lo_identity_field f, const char *s)
     return fnv(s);
 }
 
+/* What changed, as the alert reports it (each field with its old and new
+ * value): the salt of an identity_change's id. Two different changes of one
+ * vessel in one second (two transmitters on one MMSI sending different static
+ * data) are two events; the same change reported twice is one. */
+static uint64_t change_salt(const det_identity_pending *pc)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (uint32_t i = 0; i < pc->nfields; i++) {
+        const char *v[2] = {pc->old_value[i], pc->new_value[i]};
+        h = (h ^ pc->field[i]) * 1099511628211ULL;
+        for (int k = 0; k < 2; k++) {
+            for (const unsigned char *p = (const unsigned char *)v[k]; *p; p++)
+                h = (h ^ *p) * 1099511628211ULL;
+            h = (h ^ 0xffu) * 1099511628211ULL; /* ends the value: "AB","C" is not "A","BC" */
+        }
+    }
+    return h;
+}
+
 static void flush_change(lo_detector *d)
 {
     det_identity_pending *pc = &d->ident.pending;
@@ -369,7 +388,7 @@ static void flush_change(lo_detector *d)
     det_param_int(e, "changes_before", dv->ident.changes);
     det_event_summary(e, "MMSI %09u changed %s", mmsi, text);
     dv->ident.changes++;
-    det_event_emit(d, e, LO_EVENT_CLOSED, 0);
+    det_event_emit(d, e, LO_EVENT_CLOSED, change_salt(pc));
 }
 
 /* Is this change worth raising, and how high? Returns 0 when not. */

@@ -601,14 +601,24 @@ static void site_emit(lo_detector *d, det_spoof_site *st, lo_event_type type, lo
         det_event_summary(e, "%u vessels reported at one point (%u jumped there or are inland)", st->total,
                           st->suspects);
     }
-    det_event_emit(d, e, state, 0);
+    /* A circle's centre and radius (fixed when it opens) join its id: two
+     * circles open at once are more than twice the tolerance apart, so they
+     * stay two events even with the same first vessel and start. */
+    uint64_t salt = 0;
+    if (type == LO_EV_CIRCLE)
+        salt = ((uint64_t)(uint32_t)lround(st->lat * 1e6) << 32 | (uint32_t)lround(st->lon * 1e6)) ^
+               (uint64_t)lround(st->r_m) * 0x9e3779b97f4a7c15ULL;
+    det_event_emit(d, e, state, salt);
 }
 
-static det_spoof_site *site_near(det_spoof_site *sites, double lat, double lon, double r_m, double max_m, bool circle)
+/* The open site (closed = false) or the closed circle kept (closed = true)
+ * within max_m of (lat, lon), and for circles of a radius within max_m. */
+static det_spoof_site *site_near(det_spoof_site *sites, double lat, double lon, double r_m, double max_m, bool circle,
+                                 bool closed)
 {
     for (int i = 0; i < DET_SPOOF_MAX_SITES; i++) {
         det_spoof_site *st = &sites[i];
-        if (!st->used)
+        if (!st->used || st->closed != closed)
             continue;
         if (lo_geo_fast_distance_m(st->lat, st->lon, lat, lon) <= max_m && (!circle || fabs(st->r_m - r_m) <= max_m))
             return st;
@@ -616,14 +626,26 @@ static det_spoof_site *site_near(det_spoof_site *sites, double lat, double lon, 
     return NULL;
 }
 
+static det_spoof_site *site_init(det_spoof_site *st)
+{
+    memset(st, 0, sizeof *st);
+    st->used = true;
+    return st;
+}
+
+/* A free slot; else the closed circle kept longest ago (open sites are never
+ * dropped for one). */
 static det_spoof_site *site_new(lo_detector *d, det_spoof_site *sites)
 {
-    for (int i = 0; i < DET_SPOOF_MAX_SITES; i++)
-        if (!sites[i].used) {
-            memset(&sites[i], 0, sizeof sites[i]);
-            sites[i].used = true;
-            return &sites[i];
-        }
+    det_spoof_site *oldest = NULL;
+    for (int i = 0; i < DET_SPOOF_MAX_SITES; i++) {
+        if (!sites[i].used)
+            return site_init(&sites[i]);
+        if (sites[i].closed && (!oldest || sites[i].last < oldest->last))
+            oldest = &sites[i];
+    }
+    if (oldest)
+        return site_init(oldest);
     d->spoof.sites_dropped++;
     return NULL;
 }
@@ -689,7 +711,7 @@ static void cluster_point(lo_detector *d, dvessel *dv, const det_point *q)
         }
     }
     uint32_t need = d->cfg.cluster_min_vessels;
-    det_spoof_site *st = site_near(d->spoof.cl_sites, lat, lon, 0, d->cfg.cluster_radius_m, false);
+    det_spoof_site *st = site_near(d->spoof.cl_sites, lat, lon, 0, d->cfg.cluster_radius_m, false, false);
     if (!st && n_sus < need && n_tight < need)
         return;
     bool fresh = false;
@@ -832,13 +854,26 @@ static void circle_group(lo_detector *d, dvessel *dv, const det_point *q)
         }
     }
     /* an open circle takes fits up to twice the tolerance off (fits of noisy samples wander) */
-    det_spoof_site *st = site_near(d->spoof.cc_sites, s->cc_lat, s->cc_lon, s->cc_r, 2 * tol, true);
+    det_spoof_site *st = site_near(d->spoof.cc_sites, s->cc_lat, s->cc_lon, s->cc_r, 2 * tol, true, false);
     if (!st && n < d->cfg.circle_min_vessels)
         return;
     bool fresh = false;
+    int64_t after = INT64_MIN; /* the end of the circle closed here before */
     if (!st) {
-        if (!(st = site_new(d, d->spoof.cc_sites)))
+        /* A circle that closed here (no member on it for the window) and is seen
+         * again is a new event from the time it is seen again: fit runs that
+         * began before the closed one's end were that event's, and reports at
+         * or before that end are circling it already covered. So the new start
+         * lies after the closed event's, and its id differs. */
+        det_spoof_site *was = site_near(d->spoof.cc_sites, s->cc_lat, s->cc_lon, s->cc_r, 2 * tol, true, true);
+        if (was && q->t <= was->last)
             return;
+        if (was) {
+            after = was->last;
+            st = site_init(was);
+        } else if (!(st = site_new(d, d->spoof.cc_sites))) {
+            return;
+        }
         st->lat = s->cc_lat;
         st->lon = s->cc_lon;
         st->r_m = s->cc_r;
@@ -848,7 +883,7 @@ static void circle_group(lo_detector *d, dvessel *dv, const det_point *q)
     for (uint32_t k = 0; k < nn; k++) {
         dvessel *o = det_vessel_at(d, near[k]);
         site_add(st, o->mmsi, &o->spoof.cc_pt);
-        if (fresh && o->spoof.cc_since < st->start)
+        if (fresh && o->spoof.cc_since < st->start && o->spoof.cc_since > after)
             st->start = o->spoof.cc_since; /* the circling began with the members' fits */
     }
     if (q->t > st->last)
@@ -1074,10 +1109,13 @@ static void sites_close(lo_detector *d, int64_t now, bool all, lo_event_state st
         det_spoof_site *sites = k == 0 ? d->spoof.cl_sites : d->spoof.cc_sites;
         for (int i = 0; i < DET_SPOOF_MAX_SITES; i++) {
             det_spoof_site *st = &sites[i];
-            if (!st->used || (!all && now - st->last <= window))
+            if (!st->used || st->closed || (!all && now - st->last <= window))
                 continue;
             site_emit(d, st, k == 0 ? LO_EV_POSITION_CLUSTER : LO_EV_CIRCLE, state);
-            st->used = false;
+            if (k == 1 && state == LO_EVENT_CLOSED)
+                st->closed = true; /* kept: a circle seen here again starts after it */
+            else
+                st->used = false;
         }
     }
 }

@@ -81,9 +81,11 @@ typedef struct det_spoof_vessel {
     det_point cc_pt;
 } det_spoof_vessel;
 
-/* An alert over many vessels (a cluster point or a circle). */
+/* An alert over many vessels (a cluster point or a circle). A closed circle
+ * keeps its slot (closed: centre, radius and last time only) until the slot is
+ * needed, so that a circle seen again there starts after it (docs/detect.md). */
 typedef struct det_spoof_site {
-    bool used, opened;
+    bool used, opened, closed;
     double lat, lon; /* the point, or the circle's centre */
     double r_m;      /* circle radius (0 for a point) */
     int64_t start, last;

@@ -16,7 +16,11 @@ real="$root/tests/data/aishub-nmea-sample.txt"
 mkdir -p "$work"
 status=0
 # MMSIs the real log sends: a scripted ship on one of them is one MMSI at two places.
-"$lookout" decode "$real" 2>/dev/null | grep -o '"mmsi":[0-9]*' | cut -d: -f2 | sort -u > "$work/log-mmsis.txt"
+# Every detect_<scenario> test writes this file in the same WORKDIR, and ctest -j
+# runs them at once: written under another name and renamed, so that a test
+# reading it never sees it truncated by one starting.
+"$lookout" decode "$real" 2>/dev/null | grep -o '"mmsi":[0-9]*' | cut -d: -f2 | sort -u > "$work/log-mmsis.txt.$$"
+mv -f "$work/log-mmsis.txt.$$" "$work/log-mmsis.txt"
 for sc in "$@"; do
     name=$(basename "$sc" .txt)
     out="$work/$name"

@@ -3,7 +3,8 @@
  * legitimate kinds (SART, group, SAR aircraft); IMO check digits; identity
  * changes (one event per message with all its fields, first values and
  * changes back not raised, punctuation-only renames not raised, small edits
- * LOW, IMO changes HIGH); one IMO sent by two MMSIs (both on air far apart,
+ * LOW, IMO changes HIGH; two different changes in one second two ids, the
+ * same change again one); one IMO sent by two MMSIs (both on air far apart,
  * a handover, outside the window). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -307,6 +308,50 @@ static void test_changes(void **state)
     free(cap);
 }
 
+/* Two transmitters on one MMSI sending different static data in one second:
+ * each different change is its own event with its own id (its field and
+ * values salt the id), and the same change reported again is the same id
+ * (fuzz_detect finding 9: one id for two changes, so the store kept one). */
+static void test_changes_same_second(void **state)
+{
+    (void)state;
+    capture *cap = calloc(1, sizeof *cap);
+    lo_detector *d = make(cap);
+    lo_vessel v;
+    vessel_init(&v, 352899000);
+    point(d, &v, T0, 25.0, 56.5, 1);
+    statics(d, &v, T0 + 1000, "BLUE WAVE", "9VGH7", 9555072, 80);
+    int64_t t = T0 + HOUR;
+    statics(d, &v, t, "BLUE WAVE", "9VGH7", 9555072, 70); /* tanker -> cargo */
+    statics(d, &v, t, "BLUE WAVE", "9VGH7", 9555072, 30); /* cargo -> fishing */
+    lo_detect_finish(d);
+    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 2);
+    const lo_event *a = &cap->ev[cap->n - 2], *b = &cap->ev[cap->n - 1];
+    assert_int_equal(a->type, LO_EV_IDENTITY_CHANGE);
+    assert_int_equal(b->type, LO_EV_IDENTITY_CHANGE);
+    assert_int_equal(a->start_ms, t);
+    assert_int_equal(b->start_ms, t);
+    assert_non_null(strstr(a->params, "\"ship_type_new\":\"70\""));
+    assert_non_null(strstr(b->params, "\"ship_type_new\":\"30\""));
+    assert_true(a->id != b->id);
+    uint64_t to_cargo = a->id, to_fishing = b->id;
+    /* Fishing -> tanker (80 is no longer among the two values remembered),
+     * then tanker -> cargo again, still in that second: the latter is the
+     * first change reported again, with its id. */
+    statics(d, &v, t, "BLUE WAVE", "9VGH7", 9555072, 80);
+    statics(d, &v, t, "BLUE WAVE", "9VGH7", 9555072, 70);
+    lo_detect_finish(d);
+    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 4);
+    a = &cap->ev[cap->n - 2];
+    b = &cap->ev[cap->n - 1];
+    assert_non_null(strstr(a->params, "\"ship_type_new\":\"80\""));
+    assert_true(a->id != to_cargo && a->id != to_fishing);
+    assert_non_null(strstr(b->params, "\"ship_type_old\":\"80\",\"ship_type_new\":\"70\""));
+    assert_true(b->id == to_cargo);
+    lo_detect_destroy(d);
+    free(cap);
+}
+
 static void test_imo_shared(void **state)
 {
     (void)state;
@@ -384,7 +429,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mmsi),       cmocka_unit_test(test_imo_invalid),
-        cmocka_unit_test(test_changes),    cmocka_unit_test(test_imo_shared),
+        cmocka_unit_test(test_changes),    cmocka_unit_test(test_changes_same_second),
+        cmocka_unit_test(test_imo_shared),
         cmocka_unit_test(test_imo_table_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

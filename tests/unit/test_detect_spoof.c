@@ -4,7 +4,8 @@
  * speed, same-second copies), on land (only when displaced there, inland
  * margin), many vessels at one point (jumped in: alert; a tight anchorage: none),
  * many vessels on one circle (one shared circle: alert; separate circles:
- * none), speed mismatch (0 kn reported while moving, sustained; noise: none)
+ * none; a moment's misfit: still one alert; closed and seen again: a second
+ * alert from after the first one's end, another id), speed mismatch (0 kn reported while moving, sustained; noise: none)
  * and one MMSI at two places (alternating segments: alert; lone outliers:
  * none). The land is a 1 x 1 degree island at 0-1 N, 0-1 E. */
 #include <math.h>
@@ -441,6 +442,103 @@ static void test_circle(void **state)
     world_free(&w);
 }
 
+/* n vessels on a circle of r_m at kn, reports i0 .. i1 - 1 (every 10 s from T0, as
+ * circle_run); reports glitch0 .. glitch1 - 1 are 400 m outside the circle. */
+static void circle_span(world *w, int n, double r_m, double kn, int i0, int i1, int glitch0, int glitch1)
+{
+    const double clat = 31.38, clon = 121.50;
+    double w_rad = kn * LO_NM_M / 3600.0 / r_m;
+    for (int i = i0; i < i1; i++)
+        for (int k = 0; k < n; k++) {
+            double a = 2 * M_PI * k / n + w_rad * i * 10.0;
+            double rr = i >= glitch0 && i < glitch1 ? r_m + 400 : r_m;
+            double x = rr * cos(a), y = rr * sin(a);
+            double lat = clat + y / 111194.93, lon = clon + x / (111194.93 * cos(clat * M_PI / 180));
+            pos(w, 413000100 + (uint32_t)k * 11, 70, T0 + i * 10 * SEC + k * 100, lat, lon, kn, 1);
+        }
+}
+
+/* One report of a ship far away: the data clock moves on to t. */
+static void elsewhere(world *w, int64_t t) { pos(w, 244710450, 70, t, 10.0, 20.0, 0, 1); }
+
+static void test_circle_misfit_and_reopen(void **state)
+{
+    (void)state;
+    world w;
+    const rec *r = NULL;
+
+    /* A moment's misfit: every ship is 400 m off the circle for a minute
+     * (seven reports, two or three samples) half an hour in. Each loses its
+     * fit and needs 180 degrees again, but the circle stays one event: it
+     * closes only when no ship has been on it for cluster_window_min. When
+     * the circling ends it closes (the clock moved 40 min on). */
+    world_init(&w, NULL, false);
+    circle_span(&w, 6, 1000, 8, 0, 180, -1, -1);
+    circle_span(&w, 6, 1000, 8, 180, 187, 180, 187);
+    for (int k = 0; k < 6; k++) {
+        const dvessel *dv = det_vessel_find(w.d, 413000100 + (uint32_t)k * 11);
+        assert_non_null(dv);
+        assert_false(dv->spoof.cc_fit); /* the misfit happened */
+    }
+    circle_span(&w, 6, 1000, 8, 187, 360, -1, -1);
+    elsewhere(&w, T0 + 100 * MIN);
+    assert_int_equal(finals(&w.log, LO_EV_CIRCLE, &r), 1);
+    assert_int_equal(r->state, LO_EVENT_CLOSED);
+    assert_true(r->start < T0 + 5 * MIN);
+    assert_true(r->end >= T0 + 59 * MIN && r->end < T0 + 60 * MIN);
+    uint64_t id = r->id;
+    unsigned opens = 0;
+    for (unsigned i = 0; i < w.log.n; i++)
+        if (w.log.r[i].type == LO_EV_CIRCLE) {
+            opens += w.log.r[i].state == LO_EVENT_OPEN;
+            assert_true(w.log.r[i].id == id);
+        }
+    assert_int_equal(opens, 1);
+    lo_detect_finish(w.d);
+    assert_int_equal(finals(&w.log, LO_EV_CIRCLE, NULL), 1);
+    world_free(&w);
+
+    /* Closed, then seen again at the same place: the ships circle for 30 min,
+     * another ship's report 40 min later moves the data clock past the window
+     * (receive times out of order across ships) and closes the circle; the
+     * ships' next reports (behind the clock) show them still going round. The
+     * second event starts when it is seen again, after the first one's end
+     * (not when the ships' fits began, which was the first event's start), so
+     * its id differs and the first id is never opened again (fuzz_detect
+     * finding 12). */
+    world_init(&w, NULL, false);
+    circle_span(&w, 6, 1000, 8, 0, 180, -1, -1);
+    elsewhere(&w, T0 + 70 * MIN);
+    assert_int_equal(finals(&w.log, LO_EV_CIRCLE, &r), 1);
+    assert_int_equal(r->state, LO_EVENT_CLOSED);
+    int64_t end1 = r->end, start1 = r->start;
+    uint64_t id1 = r->id;
+    circle_span(&w, 6, 1000, 8, 180, 360, -1, -1);
+    lo_detect_finish(w.d);
+    assert_int_equal(finals(&w.log, LO_EV_CIRCLE, NULL), 2);
+    const rec *second = NULL;
+    unsigned opened_after_close = 0;
+    bool closed_seen = false;
+    for (unsigned i = 0; i < w.log.n; i++) {
+        const rec *x = &w.log.r[i];
+        if (x->type != LO_EV_CIRCLE)
+            continue;
+        if (x->id == id1 && x->state != LO_EVENT_OPEN)
+            closed_seen = true;
+        else if (x->id == id1)
+            opened_after_close += closed_seen; /* the closed id again: the finding */
+        if (x->state == LO_EVENT_ONGOING)
+            second = x;
+    }
+    assert_int_equal(opened_after_close, 0);
+    assert_non_null(second);
+    assert_true(second->id != id1);
+    assert_true(second->start > end1 && second->start > start1);
+    assert_true(second->start <= T0 + 32 * MIN); /* at its first sample after the close */
+    assert_int_equal(second->total, 6);
+    world_free(&w);
+}
+
 /* ---- speed mismatch ------------------------------------------------------------------------ */
 
 static void test_speed_mismatch(void **state)
@@ -546,6 +644,7 @@ int main(void)
         cmocka_unit_test(test_cluster_jumped_in),
         cmocka_unit_test(test_cluster_anchorage),
         cmocka_unit_test(test_circle),
+        cmocka_unit_test(test_circle_misfit_and_reopen),
         cmocka_unit_test(test_speed_mismatch),
         cmocka_unit_test(test_mmsi_shared),
         cmocka_unit_test(test_evict_closes),
