@@ -4,7 +4,8 @@
  * runs must count and emit exactly the same (payload bits, metadata, raw text,
  * rejects), since where a read() happens to split the bytes must not matter; the
  * chunked run also has the stream leave the armour of one-sentence messages to
- * the caller (defer_armour), which must change nothing either. Every
+ * the caller (defer_armour: checked and decoded by the harness, which reports
+ * and counts a bad one as the stream would), which must change nothing either. Every
  * payload is decoded; the first run also renders each message as JSON and CSV.
  * The counters must add up: rejects is the sum of reject[], and every reject was
  * either reported to on_reject or counted by us after a failed decode. */
@@ -30,6 +31,8 @@ typedef struct run {
     uint8_t abits[LO_MAX_PAYLOAD_BYTES + 8]; /* ... decoded here */
 } run;
 
+static void on_reject(void *ctx, lo_reject why, const char *raw, size_t len, uint64_t line);
+
 static void on_payload(void *ctx, const lo_payload *p)
 {
     run *r = ctx;
@@ -37,12 +40,19 @@ static void on_payload(void *ctx, const lo_payload *p)
     r->payloads++;
     const uint8_t *bits = p->bits;
     if (r->defer && p->meta.fragments == 1) {
-        /* Characters already checked: decoding cannot fail, and gives the bits
-         * the other run got from the stream (the digests must agree). */
+        /* The characters are ours to check: decoding gives the bits the other
+         * run got from the stream, or fails where the stream would have
+         * rejected the sentence; reported and counted here as it would have
+         * been, the digests and stats must agree. */
         FUZZ_CHECK(bits == NULL && p->armour != NULL && p->armour_len > 0);
         FUZZ_CHECK(p->nbits <= p->armour_len * 6u && p->armour_len * 6u - p->nbits <= 5);
         uint32_t nb = 0;
-        FUZZ_CHECK(lo_armour_decode(p->armour, p->armour_len, r->abits, &nb) == 0);
+        if (lo_armour_decode(p->armour, p->armour_len, r->abits, &nb) != 0) {
+            r->payloads--;
+            lo_stream_count_armour_reject(r->s);
+            on_reject(r, LO_REJECT_BAD_PAYLOAD_CHAR, p->raw, p->raw_len, p->meta.line);
+            return;
+        }
         bits = r->abits;
     }
     FUZZ_CHECK(bits != NULL);

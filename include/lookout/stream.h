@@ -19,9 +19,13 @@ typedef struct lo_payload {
     const uint8_t *bits; /* NULL when the armour is left to the caller (below) */
     uint32_t nbits;
     /* With lo_stream_callbacks.defer_armour, a one-sentence message comes as
-     * its armour characters (already checked: lo_armour_decode cannot fail on
-     * them) and bits is NULL; nbits is the same (6 a character, less the fill
-     * bits). Messages of several sentences always come as bits. */
+     * its armour characters, not yet checked, and bits is NULL; nbits is the
+     * same (6 a character, less the fill bits). The caller decodes them with
+     * lo_armour_decode; when that fails (a character outside the armour) the
+     * message is what the stream would have rejected: the caller reports it
+     * (LO_REJECT_BAD_PAYLOAD_CHAR) and counts it with
+     * lo_stream_count_armour_reject, or lo_stats_count_armour_reject on stats
+     * added up later. Messages of several sentences always come as bits. */
     const char *armour;
     uint32_t armour_len;
     lo_meta meta;
@@ -47,9 +51,9 @@ typedef struct lo_stream_callbacks {
     void (*on_payload)(void *ctx, const lo_payload *p);
     /* A rejected line or dropped fragment(s); raw may be the sentence(s) involved. */
     void (*on_reject)(void *ctx, lo_reject why, const char *raw, size_t len, uint64_t line);
-    /* Leave the armour decoding of one-sentence messages to the caller (a
-     * reading thread that hands messages to a decoding thread balances the
-     * two this way). Rejects are counted the same. */
+    /* Leave the armour of one-sentence messages, its check and its decoding,
+     * to the caller (a reading thread that hands messages to a decoding thread
+     * balances the two this way); see lo_payload. */
     bool defer_armour;
 } lo_stream_callbacks;
 
@@ -71,5 +75,10 @@ const lo_stats *lo_stream_stats(const lo_stream *s);
 /* Count a reject found after framing (e.g. by the decoder) in the same stats. */
 void lo_stream_count_reject(lo_stream *s, lo_reject why);
 void lo_stream_count_decoded(lo_stream *s, unsigned type);
+/* A deferred one-sentence message whose armour failed (defer_armour): one
+ * payload less and one LO_REJECT_BAD_PAYLOAD_CHAR more, as the stream would
+ * have counted it. */
+void lo_stream_count_armour_reject(lo_stream *s);
+void lo_stats_count_armour_reject(lo_stats *st);
 
 #endif

@@ -56,6 +56,7 @@ typedef struct worker {
     struct decode_ctx *c;
     lo_message msg;
     lo_stats dec;       /* counted by this worker */
+    uint64_t armour_rejects; /* deferred armour that failed (lo_stats_count_armour_reject) */
     uint8_t abits[LO_MAX_PAYLOAD_BYTES + 8]; /* armour decoded (the stream defers it) */
     lo_json_opts json;
     char *obuf;         /* output not yet written */
@@ -83,6 +84,7 @@ typedef struct decode_ctx {
     int read_rc;
     worker *direct;     /* one thread: the worker the stream's callbacks decode in */
     lo_stats rdec;      /* counted by the reading side when it decodes */
+    uint64_t rarmour_rejects;
     lo_message rmsg;    /* the reading side's message */
     uint8_t rbits[LO_MAX_PAYLOAD_BYTES + 8]; /* its armour decoded (the stream defers it) */
     lo_json_opts rjson; /* the reading side's copy of the options */
@@ -339,27 +341,37 @@ static void queue_text(decode_ctx *c, lo_message *m, const lo_payload *p)
     commit(c, r, sizeof(rec) + r->raw_len);
 }
 
+/* A message the reading side decoded and found bad, for the rejects file. */
+static void queue_decode_reject(decode_ctx *c, lo_reject why, const lo_payload *p)
+{
+    if (!c->rejects)
+        return;
+    size_t len = p->raw_len > MAX_RAW_COPY ? MAX_RAW_COPY : p->raw_len;
+    rec *r = append(c, 0, len);
+    r->kind = REC_REJECT;
+    r->why = (uint8_t)why;
+    r->line = p->meta.line;
+    r->raw_len = (uint32_t)len;
+    memcpy((char *)(r + 1), p->raw, len);
+}
+
 /* While the writing side is behind: decode and write out here. */
 static void render_here(decode_ctx *c, const lo_payload *p)
 {
     lo_message *m = &c->rmsg;
     lo_reject why;
     const uint8_t *bits = p->bits;
-    if (!bits) { /* deferred by the stream: checked already, cannot fail */
+    if (!bits) { /* deferred by the stream: checked as it is decoded */
         uint32_t n = 0;
-        lo_armour_decode(p->armour, p->armour_len, c->rbits, &n);
+        if (lo_armour_decode(p->armour, p->armour_len, c->rbits, &n)) {
+            c->rarmour_rejects++;
+            queue_decode_reject(c, LO_REJECT_BAD_PAYLOAD_CHAR, p);
+            return;
+        }
         bits = c->rbits;
     }
     if (!decode_one(m, &c->rdec, bits, p->nbits, &why)) {
-        if (c->rejects) {
-            size_t len = p->raw_len > MAX_RAW_COPY ? MAX_RAW_COPY : p->raw_len;
-            rec *r = append(c, 0, len);
-            r->kind = REC_REJECT;
-            r->why = (uint8_t)why;
-            r->line = p->meta.line;
-            r->raw_len = (uint32_t)len;
-            memcpy((char *)(r + 1), p->raw, len);
-        }
+        queue_decode_reject(c, why, p);
         return;
     }
     if (wanted(c, m))
@@ -400,9 +412,13 @@ static void consume_rec(worker *w, const rec *r)
     size_t meta = w->c->format == OUT_NONE ? 0 : sizeof(lo_meta);
     const uint8_t *bits = (const uint8_t *)body + meta;
     const char *raw = (const char *)bits + (r->armour_len ? r->armour_len : (r->nbits + 7) / 8);
-    if (r->armour_len) { /* checked by the stream: cannot fail */
+    if (r->armour_len) { /* left by the stream: checked as it is decoded */
         uint32_t n = 0;
-        lo_armour_decode((const char *)bits, r->armour_len, w->abits, &n);
+        if (lo_armour_decode((const char *)bits, r->armour_len, w->abits, &n)) {
+            w->armour_rejects++;
+            write_reject(w, r->file, LO_REJECT_BAD_PAYLOAD_CHAR, raw, r->raw_len, r->line);
+            return;
+        }
         bits = w->abits;
     }
     lo_reject why;
@@ -746,8 +762,12 @@ int cmd_decode(int argc, char **argv)
     pthread_mutex_destroy(&c.turn_lock);
     pthread_cond_destroy(&c.turn_changed);
     bool rejects_lost = false;
+    for (uint64_t k = 0; k < c.rarmour_rejects; k++)
+        lo_stats_count_armour_reject(&c.total);
     for (int i = 0; i < nworkers; i++) {
         add_stats(&c.total, &ws[i].dec);
+        for (uint64_t k = 0; k < ws[i].armour_rejects; k++)
+            lo_stats_count_armour_reject(&c.total);
         rejects_lost |= ws[i].rbuf_failed;
         free(ws[i].obuf);
         free(ws[i].rbuf);

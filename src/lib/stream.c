@@ -114,6 +114,16 @@ void lo_stream_count_reject(lo_stream *s, lo_reject why)
     s->stats.rejects++;
 }
 
+void lo_stats_count_armour_reject(lo_stats *st)
+{
+    if (st->payloads)
+        st->payloads--;
+    st->reject[LO_REJECT_BAD_PAYLOAD_CHAR]++;
+    st->rejects++;
+}
+
+void lo_stream_count_armour_reject(lo_stream *s) { lo_stats_count_armour_reject(&s->stats); }
+
 void lo_stream_count_decoded(lo_stream *s, unsigned type)
 {
     s->stats.decoded++;
@@ -167,13 +177,13 @@ static void single(lo_stream *s, const lo_sentence *st, const lo_tagblock *tb, c
 {
     uint32_t nbits = 0;
     bool defer = s->cb.defer_armour;
-    if (defer ? !lo_armour_valid(st->payload, st->payload_len)
-              : lo_armour_decode(st->payload, st->payload_len, s->bits, &nbits) != 0) {
+    /* Deferred: the caller checks the characters as it decodes them (lo_payload). */
+    if (defer)
+        nbits = (uint32_t)st->payload_len * 6;
+    else if (lo_armour_decode(st->payload, st->payload_len, s->bits, &nbits) != 0) {
         reject(s, LO_REJECT_BAD_PAYLOAD_CHAR, raw, raw_len, s->stats.lines);
         return;
     }
-    if (defer)
-        nbits = (uint32_t)st->payload_len * 6;
     /* The meta is filled in place (emit would copy it). */
     s->stats.payloads++;
     if (!s->cb.on_payload)
