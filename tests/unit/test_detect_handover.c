@@ -19,35 +19,7 @@
 
 #include "detect_int.h"
 #include "lookout/detect.h"
-
-#define MAXEV 32
-typedef struct capture {
-    int n;
-    lo_event ev[MAXEV];
-} capture;
-
-static void on_event(void *ctx, const lo_event *e)
-{
-    capture *c = ctx;
-    if (c->n < MAXEV)
-        c->ev[c->n++] = *e;
-}
-
-static int count(const capture *c, lo_event_type t)
-{
-    int k = 0;
-    for (int i = 0; i < c->n; i++)
-        k += c->ev[i].type == t;
-    return k;
-}
-
-static const lo_event *last(const capture *c, lo_event_type t)
-{
-    for (int i = c->n; i-- > 0;)
-        if (c->ev[i].type == t)
-            return &c->ev[i];
-    return NULL;
-}
+#include "testutil_detect.h"
 
 /* A number from the event's parameters JSON ("key":value). */
 static double param(const lo_event *e, const char *key)
@@ -71,7 +43,7 @@ static const char ISLAND[] = "{\"type\":\"FeatureCollection\",\"features\":[{\"t
 static bool world_land; /* the next world_new loads the island */
 
 typedef struct world {
-    capture cap;
+    tu_events cap;
     lo_detector *d;
     lo_land *land;
     lo_ports *ports;
@@ -118,7 +90,7 @@ static world *world_new(void (*tune)(lo_detect_config *), bool port, const char 
         assert_int_equal(lo_watchlist_load(&w->watch, w->watch_csv, &err), 0);
         env.watch = w->watch;
     }
-    lo_detect_callbacks cb = {.ctx = &w->cap, .on_event = on_event};
+    lo_detect_callbacks cb = {.ctx = &w->cap, .on_event = tu_on_event};
     w->d = lo_detect_create(&cfg, &env, &cb);
     assert_non_null(w->d);
     return w;
@@ -140,10 +112,7 @@ static void world_free(world *w)
 static lo_vessel *vessel(world *w, int i, uint32_t mmsi)
 {
     lo_vessel *v = &w->v[i];
-    memset(v, 0, sizeof *v);
-    v->mmsi = mmsi;
-    v->kind = lo_station_kind_of(mmsi);
-    v->flag_iso2 = lo_mid_iso2(lo_mmsi_mid(mmsi));
+    tu_vessel_init(v, mmsi);
     return v;
 }
 
@@ -222,8 +191,8 @@ static void test_basic(void **state)
     (void)state;
     world *w = world_new(NULL, false, NULL);
     int64_t t0 = play(w, &STD);
-    assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), 1);
-    const lo_event *e = last(&w->cap, LO_EV_IDENTITY_HANDOVER);
+    assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), 1);
+    const lo_event *e = tu_events_last(&w->cap, LO_EV_IDENTITY_HANDOVER);
     assert_int_equal(e->state, LO_EVENT_CLOSED);
     assert_int_equal(e->severity, LO_SEV_MEDIUM);
     assert_int_equal(e->start_ms, t0);
@@ -257,7 +226,7 @@ static int handovers(const plan *pl, void (*tune)(lo_detect_config *))
 {
     world *w = world_new(tune, false, NULL);
     play(w, pl);
-    int n = count(&w->cap, LO_EV_IDENTITY_HANDOVER);
+    int n = tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER);
     world_free(w);
     return n;
 }
@@ -327,7 +296,7 @@ static void test_a_heard_again(void **state)
         reports(w, B, t1, 20, MIN, 20 + 5 * NM, 62);                   /* to t1 + 19 min */
         point(w, A, t1 + (late ? 40 : 25) * MIN, 20 + 6 * NM, 62);  /* A again */
         reports(w, B, t1 + 20 * MIN, 40, MIN, 20 + 5 * NM, 62);        /* to t1 + 59 min */
-        assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), late ? 1 : 0);
+        assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), late ? 1 : 0);
         world_free(w);
     }
 }
@@ -341,7 +310,7 @@ static void test_a_silent_after_b(void **state)
     lo_vessel *B = vessel(w, 1, 750011234);
     reports(w, A, T0, 20, MIN, 20, 62);    /* to T0 + 19 min */
     reports(w, B, T0 + 10 * MIN, 60, MIN, 20 + 2 * NM, 62);
-    assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), 0);
+    assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), 0);
     world_free(w);
 }
 
@@ -356,7 +325,7 @@ static void test_port(void **state)
         p.lon = 60.0 + (k == 0 ? 0.2 : k == 1 ? 0.05 : 0.0); /* A 11.8 km, 2.9 km, at the port */
         p.nm = k == 2 ? 10 : 1;                           /* B 1 nm from A, or 10 nm (outside) */
         play(w, &p);
-        assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), k == 0 ? 1 : 0);
+        assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), k == 0 ? 1 : 0);
         world_free(w);
     }
     /* A outside, B first heard inside. */
@@ -366,7 +335,7 @@ static void test_port(void **state)
     p.lon = 60.0;
     p.nm = 9.5;
     play(w, &p);
-    assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), 0);
+    assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), 0);
     world_free(w);
 }
 
@@ -386,7 +355,7 @@ static void test_shore(void **state)
         p.lat = a_lat[k];
         p.nm = k == 3 ? (20.1 - 0.5 * NM - 20.0) / NM : b_nm[k];
         play(w, &p);
-        assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), want[k]);
+        assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), want[k]);
         world_free(w);
     }
     world_land = false;
@@ -407,12 +376,12 @@ static void test_candidates(void **state)
         int64_t t1 = T0 + 19 * MIN + 2 * HOUR;
         reports(w, B, t1, 60, MIN, 20 + 8 * NM, 62); /* 8 nm from A1, 4 or 22 from A2 */
         if (clear) {
-            assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), 1);
-            const lo_event *e = last(&w->cap, LO_EV_IDENTITY_HANDOVER);
+            assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), 1);
+            const lo_event *e = tu_events_last(&w->cap, LO_EV_IDENTITY_HANDOVER);
             assert_int_equal(e->vessels[0].mmsi, 563041280);
             assert_int_equal((int)param(e, "candidates"), 2);
         } else {
-            assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), 0);
+            assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), 0);
             assert_int_equal(lo_detect_get_stats(w->d)->handover_ambiguous, 1);
         }
         world_free(w);
@@ -438,8 +407,8 @@ static void test_stations(void **state)
     p = STD;
     p.b = 217123456; /* MID 217 is not allocated */
     play(w, &p);
-    assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), 1);
-    const lo_event *e = last(&w->cap, LO_EV_IDENTITY_HANDOVER);
+    assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), 1);
+    const lo_event *e = tu_events_last(&w->cap, LO_EV_IDENTITY_HANDOVER);
     assert_int_equal(e->severity, LO_SEV_HIGH);
     assert_non_null(strstr(e->params, "MID not allocated"));
     world_free(w);
@@ -456,8 +425,8 @@ static void test_severity(void **state)
     int64_t t0 = reports(w, A, T0, 20, MIN, 20, 62);
     statics(w, B, "SEA LANTERN", 9512446);
     reports(w, B, t0 + 5 * MIN, 40, MIN, 20, 62);
-    assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), 1);
-    const lo_event *e = last(&w->cap, LO_EV_IDENTITY_HANDOVER);
+    assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), 1);
+    const lo_event *e = tu_events_last(&w->cap, LO_EV_IDENTITY_HANDOVER);
     assert_int_equal(e->severity, LO_SEV_LOW);
     assert_non_null(strstr(e->params, "\"same_imo\":true"));
     assert_non_null(strstr(e->params, "\"same_name\":true"));
@@ -466,8 +435,8 @@ static void test_severity(void **state)
     w = world_new(NULL, false,
                   "ofac_ent_num,name,programs,imo,mmsi\n90001,SUN RISE,TEST,,563041280\n");
     play(w, &STD);
-    assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), 1);
-    e = last(&w->cap, LO_EV_IDENTITY_HANDOVER);
+    assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), 1);
+    e = tu_events_last(&w->cap, LO_EV_IDENTITY_HANDOVER);
     assert_int_equal(e->severity, LO_SEV_HIGH);
     assert_true(e->vessels[0].watch >= 0);
     world_free(w);
@@ -494,7 +463,7 @@ static void pair_run(uint64_t ids[2], void (*tune)(lo_detect_config *))
     for (int i = 0; i < w->cap.n && k < 2; i++)
         if (w->cap.ev[i].type == LO_EV_IDENTITY_HANDOVER)
             ids[k++] = w->cap.ev[i].id;
-    assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), tune ? 0 : 2);
+    assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), tune ? 0 : 2);
     world_free(w);
 }
 
@@ -553,7 +522,7 @@ static void test_evict(void **state)
     lo_detect_on_evict(w->d, B); /* pending */
     for (int64_t t = t0 + HOUR; t < t0 + 3 * HOUR; t += 5 * MIN)
         point(w, C, t, -40, 10);
-    assert_int_equal(count(&w->cap, LO_EV_IDENTITY_HANDOVER), 0);
+    assert_int_equal(tu_events_count(&w->cap, LO_EV_IDENTITY_HANDOVER), 0);
     assert_int_equal(w->d->ho.listed, 0);
     world_free(w);
 }

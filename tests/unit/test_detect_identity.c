@@ -18,66 +18,26 @@
 
 #include "detect_int.h"
 #include "lookout/detect.h"
+#include "testutil_detect.h"
 
 
 /* Only this module's event types (the other detectors see the same tracks). */
 static void only_ours(lo_detect_config *cfg)
 {
-    for (int i = 0; i < LO_EV_COUNT; i++)
-        cfg->enable[i] = false;
-    cfg->enable[LO_EV_MMSI_INVALID] = true;
-    cfg->enable[LO_EV_IMO_INVALID] = true;
-    cfg->enable[LO_EV_IDENTITY_CHANGE] = true;
-    cfg->enable[LO_EV_IMO_SHARED] = true;
-}
-
-#define MAXEV 64
-typedef struct capture {
-    int n;
-    lo_event ev[MAXEV];
-} capture;
-
-static void on_event(void *ctx, const lo_event *e)
-{
-    capture *c = ctx;
-    if (c->n < MAXEV)
-        c->ev[c->n++] = *e;
-}
-
-static int count(const capture *c, lo_event_type t)
-{
-    int k = 0;
-    for (int i = 0; i < c->n; i++)
-        k += c->ev[i].type == t;
-    return k;
-}
-
-static const lo_event *last(const capture *c, lo_event_type t)
-{
-    for (int i = c->n; i-- > 0;)
-        if (c->ev[i].type == t)
-            return &c->ev[i];
-    return NULL;
+    static const lo_event_type ours[] = {LO_EV_MMSI_INVALID, LO_EV_IMO_INVALID, LO_EV_IDENTITY_CHANGE, LO_EV_IMO_SHARED};
+    tu_enable_only(cfg, ours, sizeof ours / sizeof ours[0]);
 }
 
 static const int64_t T0 = 1712016000000; /* 2024-04-02T00:00:00Z */
 #define HOUR 3600000
 
-static lo_detector *make(capture *cap)
+static lo_detector *make(tu_events *cap)
 {
-    lo_detect_callbacks cb = {.ctx = cap, .on_event = on_event};
+    lo_detect_callbacks cb = {.ctx = cap, .on_event = tu_on_event};
     lo_detect_config cfg;
     lo_detect_config_default(&cfg);
     only_ours(&cfg);
     return lo_detect_create(&cfg, NULL, &cb);
-}
-
-static void vessel_init(lo_vessel *v, uint32_t mmsi)
-{
-    memset(v, 0, sizeof *v);
-    v->mmsi = mmsi;
-    v->kind = lo_station_kind_of(mmsi);
-    v->flag_iso2 = lo_mid_iso2(lo_mmsi_mid(mmsi));
 }
 
 static void point(lo_detector *d, lo_vessel *v, int64_t t, double lat, double lon, uint8_t type)
@@ -156,52 +116,52 @@ static void statics(lo_detector *d, lo_vessel *v, int64_t t, const char *name, c
 static void test_mmsi(void **state)
 {
     (void)state;
-    capture *cap = calloc(1, sizeof *cap);
+    tu_events *cap = calloc(1, sizeof *cap);
     lo_detector *d = make(cap);
     lo_vessel v;
     /* Eight digits: not an MMSI; a class A position. */
-    vessel_init(&v, 12345678);
+    tu_vessel_init(&v, 12345678);
     point(d, &v, T0, 1, 104, 1);
     point(d, &v, T0 + 10000, 1, 104, 1);
-    assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 1);
-    const lo_event *e = last(cap, LO_EV_MMSI_INVALID);
+    assert_int_equal(tu_events_count(cap, LO_EV_MMSI_INVALID), 1);
+    const lo_event *e = tu_events_last(cap, LO_EV_MMSI_INVALID);
     assert_int_equal(e->severity, LO_SEV_MEDIUM);
     assert_int_equal(e->start_ms, T0);
     assert_non_null(strstr(e->params, "not nine digits"));
     /* MID 217 is not allocated; class B. */
-    vessel_init(&v, 217123456);
+    tu_vessel_init(&v, 217123456);
     point(d, &v, T0, 1, 104, 18);
-    assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 2);
-    e = last(cap, LO_EV_MMSI_INVALID);
+    assert_int_equal(tu_events_count(cap, LO_EV_MMSI_INVALID), 2);
+    e = tu_events_last(cap, LO_EV_MMSI_INVALID);
     assert_int_equal(e->severity, LO_SEV_LOW);
     assert_non_null(strstr(e->params, "MID not allocated"));
     assert_non_null(strstr(e->params, "\"mid\":217"));
     /* Legitimate kinds: AIS-SART, a group call, a SAR aircraft, a good ship. */
     uint32_t ok[] = {970012345, 36612345, 111232506, 563041280, 982570001};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-        vessel_init(&v, ok[i]);
+        tu_vessel_init(&v, ok[i]);
         point(d, &v, T0, 1, 104, 1);
     }
-    assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 2);
+    assert_int_equal(tu_events_count(cap, LO_EV_MMSI_INVALID), 2);
     /* Static data only (type 5) from a number no station uses (MID 1xx). */
-    vessel_init(&v, 199000001);
+    tu_vessel_init(&v, 199000001);
     statics(d, &v, T0, "BUOY 17%", "", 0, 0);
-    assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 3);
+    assert_int_equal(tu_events_count(cap, LO_EV_MMSI_INVALID), 3);
     /* MMSI 0 (no vessel record of its own): once for the whole input. */
     for (int i = 0; i < 3; i++) {
-        vessel_init(&v, 0);
+        tu_vessel_init(&v, 0);
         point(d, &v, T0 + i, 1, 104, 1);
     }
-    assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 4);
+    assert_int_equal(tu_events_count(cap, LO_EV_MMSI_INVALID), 4);
     /* A MID and six zeros: the default number of many Chinese sets. */
-    vessel_init(&v, 413000000);
+    tu_vessel_init(&v, 413000000);
     point(d, &v, T0, 30, 122, 1);
-    assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 5);
-    assert_non_null(strstr(last(cap, LO_EV_MMSI_INVALID)->params, "default number"));
+    assert_int_equal(tu_events_count(cap, LO_EV_MMSI_INVALID), 5);
+    assert_non_null(strstr(tu_events_last(cap, LO_EV_MMSI_INVALID)->params, "default number"));
     /* A base station of an unallocated MID sending type 4 is not "as a vessel". */
-    vessel_init(&v, 1990001);
+    tu_vessel_init(&v, 1990001);
     point(d, &v, T0, 1, 104, 4);
-    assert_int_equal(count(cap, LO_EV_MMSI_INVALID), 5);
+    assert_int_equal(tu_events_count(cap, LO_EV_MMSI_INVALID), 5);
     lo_detect_destroy(d);
     free(cap);
 }
@@ -214,22 +174,22 @@ static void test_imo_invalid(void **state)
     assert_false(det_imo_valid(918762));
     assert_false(det_imo_valid(0));
     assert_true(det_imo_valid(7406784));
-    capture *cap = calloc(1, sizeof *cap);
+    tu_events *cap = calloc(1, sizeof *cap);
     lo_detector *d = make(cap);
     lo_vessel v;
-    vessel_init(&v, 636021448);
+    tu_vessel_init(&v, 636021448);
     point(d, &v, T0, 1, 104, 1);
     statics(d, &v, T0 + 1000, "OCEAN GLORY", "A8WX3", 9688715, 80);
-    assert_int_equal(count(cap, LO_EV_IMO_INVALID), 1);
-    const lo_event *e = last(cap, LO_EV_IMO_INVALID);
+    assert_int_equal(tu_events_count(cap, LO_EV_IMO_INVALID), 1);
+    const lo_event *e = tu_events_last(cap, LO_EV_IMO_INVALID);
     assert_int_equal(e->severity, LO_SEV_MEDIUM);
     assert_non_null(strstr(e->params, "check digit"));
     /* Sent again: nothing; then the MMSI as IMO: LOW. */
     statics(d, &v, T0 + 2000, "OCEAN GLORY", "A8WX3", 9688715, 80);
-    assert_int_equal(count(cap, LO_EV_IMO_INVALID), 1);
+    assert_int_equal(tu_events_count(cap, LO_EV_IMO_INVALID), 1);
     statics(d, &v, T0 + 3000, "OCEAN GLORY", "A8WX3", 636021448, 80);
-    assert_int_equal(count(cap, LO_EV_IMO_INVALID), 2);
-    e = last(cap, LO_EV_IMO_INVALID);
+    assert_int_equal(tu_events_count(cap, LO_EV_IMO_INVALID), 2);
+    e = tu_events_last(cap, LO_EV_IMO_INVALID);
     assert_int_equal(e->severity, LO_SEV_LOW);
     assert_non_null(strstr(e->params, "not seven digits"));
     lo_detect_destroy(d);
@@ -239,19 +199,19 @@ static void test_imo_invalid(void **state)
 static void test_changes(void **state)
 {
     (void)state;
-    capture *cap = calloc(1, sizeof *cap);
+    tu_events *cap = calloc(1, sizeof *cap);
     lo_detector *d = make(cap);
     lo_vessel v;
-    vessel_init(&v, 636021448);
+    tu_vessel_init(&v, 636021448);
     point(d, &v, T0, 1.3, 104.5, 1);
     statics(d, &v, T0 + 1000, "OCEAN GLORY", "A8WX3", 9688714, 80);
     point(d, &v, T0 + 2000, 1.3, 104.5, 1);
-    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 0); /* first values */
+    assert_int_equal(tu_events_count(cap, LO_EV_IDENTITY_CHANGE), 0); /* first values */
     /* The scenario's change: name, call sign, IMO at once -> one HIGH event. */
     statics(d, &v, T0 + 4 * HOUR, "GLORY STAR", "TJMN3", 9448906, 80);
     point(d, &v, T0 + 4 * HOUR + 1000, 1.3, 104.5, 1);
-    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 1);
-    const lo_event *e = last(cap, LO_EV_IDENTITY_CHANGE);
+    assert_int_equal(tu_events_count(cap, LO_EV_IDENTITY_CHANGE), 1);
+    const lo_event *e = tu_events_last(cap, LO_EV_IDENTITY_CHANGE);
     assert_int_equal(e->severity, LO_SEV_HIGH);
     assert_int_equal(e->start_ms, T0 + 4 * HOUR);
     assert_string_equal(e->vessels[0].name, "GLORY STAR");
@@ -264,46 +224,46 @@ static void test_changes(void **state)
     /* Type refined within its class: nothing. */
     statics(d, &v, T0 + 7 * HOUR, "OCEAN-GLORY.", "TJMN3", 9448906, 84);
     point(d, &v, T0 + 7 * HOUR + 1000, 1.3, 104.5, 1);
-    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 1);
+    assert_int_equal(tu_events_count(cap, LO_EV_IDENTITY_CHANGE), 1);
     /* A one-letter correction: LOW. */
     statics(d, &v, T0 + 8 * HOUR, "OCEAN GLARY", "TJMN3", 9448906, 84);
     lo_detect_finish(d); /* the pending change is raised at the end */
-    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 2);
-    e = last(cap, LO_EV_IDENTITY_CHANGE);
+    assert_int_equal(tu_events_count(cap, LO_EV_IDENTITY_CHANGE), 2);
+    e = tu_events_last(cap, LO_EV_IDENTITY_CHANGE);
     assert_int_equal(e->severity, LO_SEV_LOW);
     assert_non_null(strstr(e->params, "small edit"));
     /* Spaces only: the same name. */
     statics(d, &v, T0 + 8 * HOUR + 1000, "OCEANGLARY", "TJMN3", 9448906, 84);
     lo_detect_finish(d);
-    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 2);
+    assert_int_equal(tu_events_count(cap, LO_EV_IDENTITY_CHANGE), 2);
     /* Tanker to fishing: LOW with the classes. */
     statics(d, &v, T0 + 9 * HOUR, "OCEAN GLARY", "TJMN3", 9448906, 30);
     lo_detect_finish(d);
-    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 3);
-    e = last(cap, LO_EV_IDENTITY_CHANGE);
+    assert_int_equal(tu_events_count(cap, LO_EV_IDENTITY_CHANGE), 3);
+    e = tu_events_last(cap, LO_EV_IDENTITY_CHANGE);
     assert_int_equal(e->severity, LO_SEV_LOW);
     assert_non_null(strstr(e->params, "tanker -> fishing"));
     /* A placeholder name replaced: LOW. */
     lo_vessel p;
-    vessel_init(&p, 200804300 + 1000000); /* MID 201, Albania */
+    tu_vessel_init(&p, 200804300 + 1000000); /* MID 201, Albania */
     statics(d, &p, T0, "A", "", 0, 70);
     statics(d, &p, T0 + HOUR, "BAO YU 888", "", 0, 70);
     lo_detect_finish(d);
-    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 4);
-    assert_int_equal(last(cap, LO_EV_IDENTITY_CHANGE)->severity, LO_SEV_LOW);
+    assert_int_equal(tu_events_count(cap, LO_EV_IDENTITY_CHANGE), 4);
+    assert_int_equal(tu_events_last(cap, LO_EV_IDENTITY_CHANGE)->severity, LO_SEV_LOW);
     /* Aids to navigation and base stations rename: not ships, nothing. */
     lo_vessel b;
-    vessel_init(&b, 2442016);
+    tu_vessel_init(&b, 2442016);
     statics(d, &b, T0, "PLATFORM L9", "", 0, 0);
     statics(d, &b, T0 + HOUR, "PLATFORM L9         Y&", "", 0, 0);
     lo_detect_finish(d);
-    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 4);
+    assert_int_equal(tu_events_count(cap, LO_EV_IDENTITY_CHANGE), 4);
     /* A check digit failing on a pleasure craft: LOW (US documentation
      * numbers and Dutch ENI numbers fill the field on real feeds). */
     lo_vessel y;
-    vessel_init(&y, 367111590);
+    tu_vessel_init(&y, 367111590);
     statics(d, &y, T0, "MISTER B", "WDE1", 1181956, 37);
-    assert_int_equal(last(cap, LO_EV_IMO_INVALID)->severity, LO_SEV_LOW);
+    assert_int_equal(tu_events_last(cap, LO_EV_IMO_INVALID)->severity, LO_SEV_LOW);
     lo_detect_destroy(d);
     free(cap);
 }
@@ -315,17 +275,17 @@ static void test_changes(void **state)
 static void test_changes_same_second(void **state)
 {
     (void)state;
-    capture *cap = calloc(1, sizeof *cap);
+    tu_events *cap = calloc(1, sizeof *cap);
     lo_detector *d = make(cap);
     lo_vessel v;
-    vessel_init(&v, 352899000);
+    tu_vessel_init(&v, 352899000);
     point(d, &v, T0, 25.0, 56.5, 1);
     statics(d, &v, T0 + 1000, "BLUE WAVE", "9VGH7", 9555072, 80);
     int64_t t = T0 + HOUR;
     statics(d, &v, t, "BLUE WAVE", "9VGH7", 9555072, 70); /* tanker -> cargo */
     statics(d, &v, t, "BLUE WAVE", "9VGH7", 9555072, 30); /* cargo -> fishing */
     lo_detect_finish(d);
-    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 2);
+    assert_int_equal(tu_events_count(cap, LO_EV_IDENTITY_CHANGE), 2);
     const lo_event *a = &cap->ev[cap->n - 2], *b = &cap->ev[cap->n - 1];
     assert_int_equal(a->type, LO_EV_IDENTITY_CHANGE);
     assert_int_equal(b->type, LO_EV_IDENTITY_CHANGE);
@@ -341,7 +301,7 @@ static void test_changes_same_second(void **state)
     statics(d, &v, t, "BLUE WAVE", "9VGH7", 9555072, 80);
     statics(d, &v, t, "BLUE WAVE", "9VGH7", 9555072, 70);
     lo_detect_finish(d);
-    assert_int_equal(count(cap, LO_EV_IDENTITY_CHANGE), 4);
+    assert_int_equal(tu_events_count(cap, LO_EV_IDENTITY_CHANGE), 4);
     a = &cap->ev[cap->n - 2];
     b = &cap->ev[cap->n - 1];
     assert_non_null(strstr(a->params, "\"ship_type_new\":\"80\""));
@@ -355,21 +315,21 @@ static void test_changes_same_second(void **state)
 static void test_imo_shared(void **state)
 {
     (void)state;
-    capture *cap = calloc(1, sizeof *cap);
+    tu_events *cap = calloc(1, sizeof *cap);
     lo_detector *d = make(cap);
     lo_vessel a, b, c, x;
-    vessel_init(&a, 563041280);
-    vessel_init(&b, 352899000);
-    vessel_init(&c, 613004117);
-    vessel_init(&x, 636000001);
+    tu_vessel_init(&a, 563041280);
+    tu_vessel_init(&b, 352899000);
+    tu_vessel_init(&c, 613004117);
+    tu_vessel_init(&x, 636000001);
     point(d, &a, T0, 1.30, 104.50, 1);
     statics(d, &a, T0 + 1000, "BLUE WAVE", "9VGH7", 9555072, 80);
     /* b, 600 km away and on the air at once, sends the same IMO: HIGH. */
     point(d, &a, T0 + 10 * 60000, 1.30, 104.50, 1);
     point(d, &b, T0 + 10 * 60000, 5.0, 100.0, 1);
     statics(d, &b, T0 + 11 * 60000, "BLUE WAVE", "9VGH7", 9555072, 80);
-    assert_int_equal(count(cap, LO_EV_IMO_SHARED), 1);
-    const lo_event *e = last(cap, LO_EV_IMO_SHARED);
+    assert_int_equal(tu_events_count(cap, LO_EV_IMO_SHARED), 1);
+    const lo_event *e = tu_events_last(cap, LO_EV_IMO_SHARED);
     assert_int_equal(e->severity, LO_SEV_HIGH);
     assert_int_equal(e->nvessels, 2);
     assert_int_equal(e->vessels[0].mmsi, 352899000);
@@ -378,23 +338,23 @@ static void test_imo_shared(void **state)
     /* c takes the IMO 20 h after b was last heard with it: a handover, LOW. */
     point(d, &c, T0 + 20 * HOUR, 1.3, 104.5, 1);
     statics(d, &c, T0 + 20 * HOUR + 1000, "GLORY STAR", "TJMN3", 9555072, 80);
-    assert_int_equal(count(cap, LO_EV_IMO_SHARED), 2);
-    e = last(cap, LO_EV_IMO_SHARED);
+    assert_int_equal(tu_events_count(cap, LO_EV_IMO_SHARED), 2);
+    e = tu_events_last(cap, LO_EV_IMO_SHARED);
     assert_int_equal(e->severity, LO_SEV_LOW);
     assert_int_equal(e->vessels[1].mmsi, 352899000);
     assert_non_null(strstr(e->params, "handover"));
     /* x takes it 30 h after c: outside the 24 h window, nothing. */
     point(d, &x, T0 + 50 * HOUR + 2000, 1.3, 104.5, 1);
     statics(d, &x, T0 + 50 * HOUR + 3000, "X", "X1", 9555072, 80);
-    assert_int_equal(count(cap, LO_EV_IMO_SHARED), 2);
+    assert_int_equal(tu_events_count(cap, LO_EV_IMO_SHARED), 2);
     /* A placeholder IMO (it passes the check digit) shared is not IMO_SHARED:
      * IMO_INVALID covers it, once per vessel. */
     statics(d, &a, T0 + 51 * HOUR, "BLUE WAVE", "9VGH7", 1234567, 80);
     statics(d, &b, T0 + 51 * HOUR, "BLUE WAVE", "9VGH7", 1234567, 80);
     lo_detect_finish(d);
-    assert_int_equal(count(cap, LO_EV_IMO_SHARED), 2);
-    assert_int_equal(count(cap, LO_EV_IMO_INVALID), 2);
-    assert_non_null(strstr(last(cap, LO_EV_IMO_INVALID)->params, "placeholder"));
+    assert_int_equal(tu_events_count(cap, LO_EV_IMO_SHARED), 2);
+    assert_int_equal(tu_events_count(cap, LO_EV_IMO_INVALID), 2);
+    assert_non_null(strstr(tu_events_last(cap, LO_EV_IMO_INVALID)->params, "placeholder"));
     lo_detect_destroy(d);
     free(cap);
 }
@@ -403,7 +363,7 @@ static void test_imo_shared(void **state)
 static void test_imo_table_growth(void **state)
 {
     (void)state;
-    capture *cap = calloc(1, sizeof *cap);
+    tu_events *cap = calloc(1, sizeof *cap);
     lo_detector *d = make(cap);
     lo_vessel v;
     int valid = 0;
@@ -413,12 +373,12 @@ static void test_imo_table_growth(void **state)
         for (unsigned w = 2; w <= 7; w++, x /= 10)
             sum += (x % 10) * w;
         uint32_t imo = base * 10 + sum % 10;
-        vessel_init(&v, 563000000 + i);
+        tu_vessel_init(&v, 563000000 + i);
         statics(d, &v, T0 + i, "S", "C", imo, 70);
         valid += det_imo_valid(imo);
     }
     assert_int_equal(valid, 20000);
-    assert_int_equal(count(cap, LO_EV_IMO_SHARED), 0);
+    assert_int_equal(tu_events_count(cap, LO_EV_IMO_SHARED), 0);
     assert_true(d->ident.count == 20000);
     assert_true(d->ident.cap >= 40000);
     lo_detect_destroy(d);

@@ -17,6 +17,7 @@
 
 #include "detect_int.h"
 #include "lookout/detect.h"
+#include "testutil_detect.h"
 
 #define OFAC LOOKOUT_TEST_DATA "/../../data/watchlist/ofac_sdn_vessels_2024-05-03.csv"
 #define ARTAVIL 3 /* entry index of ARTAVIL (IMO 9187629, MMSI 572469210, T2EU4, f.k.a. ALPHA) */
@@ -158,36 +159,11 @@ static void test_bad_files(void **state)
 /* Only this module's event types (the other detectors see the same tracks). */
 static void only_ours(lo_detect_config *cfg)
 {
-    for (int i = 0; i < LO_EV_COUNT; i++)
-        cfg->enable[i] = false;
-    cfg->enable[LO_EV_WATCHLIST] = true;
-    cfg->enable[LO_EV_ZONE_ENTRY] = true;
-    cfg->enable[LO_EV_ZONE_EXIT] = true;
-    cfg->enable[LO_EV_ZONE_DWELL] = true;
-}
-
-#define MAXEV 32
-typedef struct capture {
-    int n;
-    lo_event ev[MAXEV];
-} capture;
-
-static void on_event(void *ctx, const lo_event *e)
-{
-    capture *c = ctx;
-    if (c->n < MAXEV)
-        c->ev[c->n++] = *e;
+    static const lo_event_type ours[] = {LO_EV_WATCHLIST, LO_EV_ZONE_ENTRY, LO_EV_ZONE_EXIT, LO_EV_ZONE_DWELL};
+    tu_enable_only(cfg, ours, sizeof ours / sizeof ours[0]);
 }
 
 static const int64_t T0 = 1712016000000; /* 2024-04-02T00:00:00Z */
-
-static void vessel_init(lo_vessel *v, uint32_t mmsi)
-{
-    memset(v, 0, sizeof *v);
-    v->mmsi = mmsi;
-    v->kind = lo_station_kind_of(mmsi);
-    v->flag_iso2 = lo_mid_iso2(lo_mmsi_mid(mmsi));
-}
 
 static void point(lo_detector *d, lo_vessel *v, int64_t t, double lat, double lon)
 {
@@ -224,22 +200,6 @@ static void statics(lo_detector *d, lo_vessel *v, int64_t t, const char *name, c
     lo_detect_on_vessel(d, v);
 }
 
-static const lo_event *nth(const capture *c, lo_event_type t, int k)
-{
-    for (int i = 0; i < c->n; i++)
-        if (c->ev[i].type == t && k-- == 0)
-            return &c->ev[i];
-    return NULL;
-}
-
-static int count(const capture *c, lo_event_type t)
-{
-    int k = 0;
-    for (int i = 0; i < c->n; i++)
-        k += c->ev[i].type == t;
-    return k;
-}
-
 static void test_detector(void **state)
 {
     (void)state;
@@ -252,9 +212,9 @@ static void test_detector(void **state)
     lo_zones *z = lo_zones_create();
     lo_geo_error gerr;
     assert_int_equal(lo_zones_add_geojson(z, BOX, strlen(BOX), "box", NULL, &gerr), 1);
-    capture *cap = calloc(1, sizeof *cap);
+    tu_events *cap = calloc(1, sizeof *cap);
     lo_detect_env env = {.watch = w, .zones = z};
-    lo_detect_callbacks cb = {.ctx = cap, .on_event = on_event};
+    lo_detect_callbacks cb = {.ctx = cap, .on_event = tu_on_event};
     lo_detect_config cfg;
     lo_detect_config_default(&cfg);
     only_ours(&cfg);
@@ -262,10 +222,10 @@ static void test_detector(void **state)
 
     /* 1: the listed MMSI, heard first by a position. */
     lo_vessel a;
-    vessel_init(&a, 572469210);
+    tu_vessel_init(&a, 572469210);
     point(d, &a, T0, 1.0, 104.0);
-    assert_int_equal(count(cap, LO_EV_WATCHLIST), 1);
-    const lo_event *e = nth(cap, LO_EV_WATCHLIST, 0);
+    assert_int_equal(tu_events_count(cap, LO_EV_WATCHLIST), 1);
+    const lo_event *e = tu_events_nth(cap, LO_EV_WATCHLIST, 0);
     assert_int_equal(e->state, LO_EVENT_CLOSED);
     assert_int_equal(e->severity, LO_SEV_HIGH);
     assert_int_equal(e->start_ms, T0);
@@ -278,18 +238,18 @@ static void test_detector(void **state)
     /* Its static data (IMO and alias name): the same entry, no second event. */
     statics(d, &a, T0 + 60000, "ALPHA", "T2EU4", 9187629);
     point(d, &a, T0 + 120000, 1.0, 104.01);
-    assert_int_equal(count(cap, LO_EV_WATCHLIST), 1);
+    assert_int_equal(tu_events_count(cap, LO_EV_WATCHLIST), 1);
 
     /* 2: a vessel named ALPHA (the alias) with another call sign, static data
      * first: a weak match, raised at its first position with the static's
      * time, and no mark. */
     lo_vessel b;
-    vessel_init(&b, 563000111);
+    tu_vessel_init(&b, 563000111);
     statics(d, &b, T0 + 1000, "ALPHA", "9V1234", 0);
-    assert_int_equal(count(cap, LO_EV_WATCHLIST), 1);
+    assert_int_equal(tu_events_count(cap, LO_EV_WATCHLIST), 1);
     point(d, &b, T0 + 5000, 1.1, 104.1);
-    assert_int_equal(count(cap, LO_EV_WATCHLIST), 2);
-    e = nth(cap, LO_EV_WATCHLIST, 1);
+    assert_int_equal(tu_events_count(cap, LO_EV_WATCHLIST), 2);
+    e = tu_events_nth(cap, LO_EV_WATCHLIST, 1);
     assert_int_equal(e->severity, LO_SEV_LOW);
     assert_int_equal(e->start_ms, T0 + 1000);
     assert_int_equal(e->vessels[0].watch, -1);
@@ -301,47 +261,47 @@ static void test_detector(void **state)
      * zone: the WATCHLIST event first, then the zone entry carrying the mark,
      * one severity level up (default rule LOW -> MEDIUM). */
     lo_vessel c;
-    vessel_init(&c, 667001234);
+    tu_vessel_init(&c, 667001234);
     point(d, &c, T0, 1.3, 104.2);
     statics(d, &c, T0 + 30000, "SEA HAWK", "9LAB7", 9187629);
-    assert_int_equal(count(cap, LO_EV_WATCHLIST), 3);
-    e = nth(cap, LO_EV_WATCHLIST, 2);
+    assert_int_equal(tu_events_count(cap, LO_EV_WATCHLIST), 3);
+    e = tu_events_nth(cap, LO_EV_WATCHLIST, 2);
     assert_int_equal(e->severity, LO_SEV_HIGH);
     assert_int_equal(e->start_ms, T0 + 30000);
     assert_non_null(strstr(e->params, "\"match\":\"imo\""));
     for (int i = 1; i <= 30; i++)
         point(d, &c, T0 + 30000 + i * 60000, 1.3, 104.2 + 0.01 * i);
-    const lo_event *in = nth(cap, LO_EV_ZONE_ENTRY, 0);
+    const lo_event *in = tu_events_nth(cap, LO_EV_ZONE_ENTRY, 0);
     assert_non_null(in);
     assert_int_equal(in->vessels[0].mmsi, 667001234);
     assert_int_equal(in->vessels[0].watch, ARTAVIL);
     assert_int_equal(in->severity, LO_SEV_MEDIUM);
     /* 4: named ALPHA but sending another valid IMO: another hull, INFO. */
     lo_vessel h;
-    vessel_init(&h, 563000333);
+    tu_vessel_init(&h, 563000333);
     statics(d, &h, T0, "ALPHA", "9V7777", 9074729);
     point(d, &h, T0 + 1000, 1.0, 103.5);
-    assert_int_equal(count(cap, LO_EV_WATCHLIST), 4);
-    e = nth(cap, LO_EV_WATCHLIST, 3);
+    assert_int_equal(tu_events_count(cap, LO_EV_WATCHLIST), 4);
+    e = tu_events_nth(cap, LO_EV_WATCHLIST, 3);
     assert_int_equal(e->severity, LO_SEV_INFO);
     assert_non_null(strstr(e->params, "another valid IMO"));
     /* 5: the listed MMSI heard first (HIGH, marked), then its type 5 brings
      * another valid IMO: the MMSI was reissued, the mark goes. */
     lo_vessel r;
-    vessel_init(&r, 256861000); /* DOWNY's MMSI */
+    tu_vessel_init(&r, 256861000); /* DOWNY's MMSI */
     point(d, &r, T0, 35.9, 14.5);
-    assert_int_equal(count(cap, LO_EV_WATCHLIST), 5);
-    assert_int_equal(nth(cap, LO_EV_WATCHLIST, 4)->severity, LO_SEV_HIGH);
+    assert_int_equal(tu_events_count(cap, LO_EV_WATCHLIST), 5);
+    assert_int_equal(tu_events_nth(cap, LO_EV_WATCHLIST, 4)->severity, LO_SEV_HIGH);
     assert_int_equal(det_vessel_find(d, 256861000)->who.watch, 15);
     statics(d, &r, T0 + 60000, "MALTESE FALCON", "9HXX1", 9074729);
     assert_int_equal(det_vessel_find(d, 256861000)->who.watch, -1);
     /* 6: a vessel nobody lists. */
     lo_vessel n;
-    vessel_init(&n, 563000222);
+    tu_vessel_init(&n, 563000222);
     statics(d, &n, T0, "QUIET ONE", "9V9999", 9074729);
     point(d, &n, T0 + 1000, 1.0, 103.0);
     lo_detect_finish(d);
-    assert_int_equal(count(cap, LO_EV_WATCHLIST), 5);
+    assert_int_equal(tu_events_count(cap, LO_EV_WATCHLIST), 5);
     assert_true(d->watch.matches >= 5);
     lo_detect_destroy(d);
     lo_zones_destroy(z);
@@ -356,15 +316,15 @@ static void test_unplaced(void **state)
     lo_watchlist *w;
     lo_detect_error err;
     assert_int_equal(lo_watchlist_load(&w, OFAC, &err), 0);
-    capture *cap = calloc(1, sizeof *cap);
+    tu_events *cap = calloc(1, sizeof *cap);
     lo_detect_env env = {.watch = w};
-    lo_detect_callbacks cb = {.ctx = cap, .on_event = on_event};
+    lo_detect_callbacks cb = {.ctx = cap, .on_event = tu_on_event};
     lo_detect_config cfg;
     lo_detect_config_default(&cfg);
     only_ours(&cfg);
     lo_detector *d = lo_detect_create(&cfg, &env, &cb);
     lo_vessel a;
-    vessel_init(&a, 412000001);
+    tu_vessel_init(&a, 412000001);
     statics(d, &a, T0, "EBANO", "", 7406784);
     assert_int_equal(cap->n, 0);
     lo_detect_finish(d);

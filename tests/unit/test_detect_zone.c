@@ -16,6 +16,7 @@
 
 #include "detect_int.h"
 #include "lookout/detect.h"
+#include "testutil_detect.h"
 #include "lookout/geo.h"
 
 /* NW_BOX as in data/scenarios/zone.txt, and a small harbour box west of it. */
@@ -30,46 +31,14 @@ static const char ZONES[] =
 /* Only this module's event types (the other detectors see the same tracks). */
 static void only_ours(lo_detect_config *cfg)
 {
-    for (int i = 0; i < LO_EV_COUNT; i++)
-        cfg->enable[i] = false;
-    cfg->enable[LO_EV_ZONE_ENTRY] = true;
-    cfg->enable[LO_EV_ZONE_EXIT] = true;
-    cfg->enable[LO_EV_ZONE_DWELL] = true;
-}
-
-#define MAXEV 64
-typedef struct capture {
-    int n;
-    lo_event ev[MAXEV];
-} capture;
-
-static void on_event(void *ctx, const lo_event *e)
-{
-    capture *c = ctx;
-    if (c->n < MAXEV)
-        c->ev[c->n++] = *e;
-}
-
-static int count(const capture *c, lo_event_type t, lo_event_state s)
-{
-    int k = 0;
-    for (int i = 0; i < c->n; i++)
-        k += c->ev[i].type == t && c->ev[i].state == s;
-    return k;
-}
-
-static const lo_event *find(const capture *c, lo_event_type t, lo_event_state s)
-{
-    for (int i = 0; i < c->n; i++)
-        if (c->ev[i].type == t && c->ev[i].state == s)
-            return &c->ev[i];
-    return NULL;
+    static const lo_event_type ours[] = {LO_EV_ZONE_ENTRY, LO_EV_ZONE_EXIT, LO_EV_ZONE_DWELL};
+    tu_enable_only(cfg, ours, sizeof ours / sizeof ours[0]);
 }
 
 typedef struct fixture {
     lo_zones *zones;
     lo_detector *d;
-    capture cap;
+    tu_events cap;
 } fixture;
 
 static const int64_t T0 = 1719792000000; /* 2024-07-01T00:00:00Z */
@@ -90,7 +59,7 @@ static fixture *setup(const lo_zone_rule *rules, uint32_t nrules)
     for (uint32_t i = 0; i < nrules; i++)
         cfg.zone_rules[i] = rules[i];
     lo_detect_env env = {.zones = f->zones};
-    lo_detect_callbacks cb = {.ctx = &f->cap, .on_event = on_event};
+    lo_detect_callbacks cb = {.ctx = &f->cap, .on_event = tu_on_event};
     f->d = lo_detect_create(&cfg, &env, &cb);
     assert_non_null(f->d);
     return f;
@@ -105,10 +74,7 @@ static void teardown(fixture *f)
 
 static void vessel_init(lo_vessel *v, uint32_t mmsi, uint8_t ship_type)
 {
-    memset(v, 0, sizeof *v);
-    v->mmsi = mmsi;
-    v->kind = lo_station_kind_of(mmsi);
-    v->flag_iso2 = lo_mid_iso2(lo_mmsi_mid(mmsi));
+    tu_vessel_init(v, mmsi);
     v->id.ship_type = ship_type;
     snprintf(v->id.name, sizeof v->id.name, "TEST %u", mmsi % 1000);
 }
@@ -173,10 +139,10 @@ static void test_default_rule_entry_exit(void **state)
     vessel_init(&v, 477225600, 70);
     cross(f->d, &v, 0, 240);
     lo_detect_finish(f->d);
-    assert_int_equal(count(&f->cap, LO_EV_ZONE_ENTRY, LO_EVENT_CLOSED), 1);
-    assert_int_equal(count(&f->cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED), 1);
-    assert_int_equal(count(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_OPEN), 0);
-    const lo_event *in = find(&f->cap, LO_EV_ZONE_ENTRY, LO_EVENT_CLOSED);
+    assert_int_equal(tu_events_count_state(&f->cap, LO_EV_ZONE_ENTRY, LO_EVENT_CLOSED), 1);
+    assert_int_equal(tu_events_count_state(&f->cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED), 1);
+    assert_int_equal(tu_events_count_state(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_OPEN), 0);
+    const lo_event *in = tu_events_find(&f->cap, LO_EV_ZONE_ENTRY, LO_EVENT_CLOSED);
     assert_string_equal(in->zone, "NW_BOX");
     assert_int_equal(in->start_ms, T0 + 60 * MIN);
     assert_int_equal(in->end_ms, in->start_ms);
@@ -190,7 +156,7 @@ static void test_default_rule_entry_exit(void **state)
     assert_int_equal(in->evidence[1].time_ms, T0 + 60 * MIN);
     assert_int_equal(in->evidence[1].lon_udeg, 31605000);
     assert_true(fabs(in->lat - 43.95) < 1e-6);
-    const lo_event *out = find(&f->cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED);
+    const lo_event *out = tu_events_find(&f->cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED);
     assert_int_equal(out->start_ms, T0 + 180 * MIN);
     assert_int_equal(out->severity, LO_SEV_INFO);
     assert_int_equal(out->evidence[0].time_ms, T0 + 179 * MIN);
@@ -211,11 +177,11 @@ static void test_dwell_open_closed_same_id(void **state)
     vessel_init(&v, 273351200, 80);
     cross(f->d, &v, 0, 240);
     lo_detect_finish(f->d);
-    const lo_event *open = find(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_OPEN);
-    const lo_event *closed = find(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_CLOSED);
+    const lo_event *open = tu_events_find(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_OPEN);
+    const lo_event *closed = tu_events_find(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_CLOSED);
     assert_non_null(open);
     assert_non_null(closed);
-    assert_int_equal(count(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_OPEN), 1);
+    assert_int_equal(tu_events_count_state(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_OPEN), 1);
     assert_true(open->id == closed->id);
     assert_int_equal(open->start_ms, T0 + 60 * MIN);
     assert_int_equal(open->end_ms, T0 + 150 * MIN); /* 1.5 h after the entry */
@@ -245,13 +211,13 @@ static void test_class_filter(void **state)
     cross(f->d, &late, 0, 99);
     assert_int_equal(f->cap.n, 0);
     set_type(f->d, &late, 80, T0 + 100 * MIN);
-    const lo_event *in = find(&f->cap, LO_EV_ZONE_ENTRY, LO_EVENT_CLOSED);
+    const lo_event *in = tu_events_find(&f->cap, LO_EV_ZONE_ENTRY, LO_EVENT_CLOSED);
     assert_non_null(in);
     assert_int_equal(in->start_ms, T0 + 60 * MIN); /* the entry's own time, raised late */
     assert_int_equal(in->vessels[0].ship_type, 80);
     assert_non_null(strstr(in->params, "\"class\":\"tanker\""));
     cross(f->d, &late, 100, 240);
-    assert_int_equal(count(&f->cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED), 1);
+    assert_int_equal(tu_events_count_state(&f->cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED), 1);
     cross(f->d, &never, 0, 240);
     lo_detect_finish(f->d);
     assert_int_equal(f->cap.n, 2);
@@ -271,7 +237,7 @@ static void test_anchor_cache_first_heard_inside(void **state)
     assert_int_equal(f->cap.n, 0); /* first heard inside: no entry */
     point(f->d, &v, T0 + 10000 * 1000 + 6 * 3600000, 44.5, 32.0);
     assert_int_equal(lo_detect_get_stats(f->d)->zone_lookups, 2);
-    const lo_event *out = find(&f->cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED);
+    const lo_event *out = tu_events_find(&f->cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED);
     assert_non_null(out);
     assert_non_null(strstr(out->params, "\"entry_seen\":false"));
     assert_non_null(strstr(out->params, "\"unheard_h\":6.00"));
@@ -290,13 +256,13 @@ static void test_gap_inside_and_ongoing(void **state)
     vessel_init(&b, 563041281, 80);
     cross(f->d, &a, 0, 90);                                  /* in at 60, last heard at 90 */
     point(f->d, &a, T0 + 12 * 60 * MIN, 43.95, 33.2);        /* heard again outside 10.5 h later */
-    const lo_event *out = find(&f->cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED);
+    const lo_event *out = tu_events_find(&f->cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED);
     assert_non_null(out);
     assert_int_equal(out->start_ms, T0 + 12 * 60 * MIN);
     assert_non_null(strstr(out->params, "\"unheard_h\":10.50"));
-    const lo_event *dw = find(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_CLOSED);
+    const lo_event *dw = tu_events_find(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_CLOSED);
     assert_non_null(dw); /* 11 h between entry and exit: past the 1 h dwell */
-    assert_int_equal(count(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_OPEN), 0);
+    assert_int_equal(tu_events_count_state(&f->cap, LO_EV_ZONE_DWELL, LO_EVENT_OPEN), 0);
     /* b enters and stays: dwell open at 1 h, ongoing at the end. */
     cross(f->d, &b, 0, 150);
     lo_detect_finish(f->d);
@@ -331,7 +297,7 @@ static void test_slow_drifter(void **state)
             first_in = i;
         point(f->d, &v, T0 + (int64_t)i * 10000, 43.95, lon);
     }
-    const lo_event *in = find(&f->cap, LO_EV_ZONE_ENTRY, LO_EVENT_CLOSED);
+    const lo_event *in = tu_events_find(&f->cap, LO_EV_ZONE_ENTRY, LO_EVENT_CLOSED);
     assert_non_null(in);
     assert_true(first_in > 0);
     assert_true(in->start_ms >= T0 + (int64_t)first_in * 10000);
@@ -386,24 +352,24 @@ static void test_nested_and_evict(void **state)
     only_ours(&cfg);
     cfg.nzone_rules = 1;
     cfg.zone_rules[0] = r;
-    capture *cap = calloc(1, sizeof *cap);
+    tu_events *cap = calloc(1, sizeof *cap);
     lo_detect_env env = {.zones = z};
-    lo_detect_callbacks cb = {.ctx = cap, .on_event = on_event};
+    lo_detect_callbacks cb = {.ctx = cap, .on_event = tu_on_event};
     lo_detector *d = lo_detect_create(&cfg, &env, &cb);
     lo_vessel v;
     vessel_init(&v, 211000001, 70);
     /* West to east: into OUTER at minute 10, INNER 30-70, still in OUTER at 80. */
     for (int i = 0; i <= 80; i++)
         point(d, &v, T0 + (int64_t)i * MIN, 1.0, -0.2375 + 0.025 * i);
-    assert_int_equal(count(cap, LO_EV_ZONE_ENTRY, LO_EVENT_CLOSED), 2);
-    assert_int_equal(count(cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED), 1); /* INNER left, OUTER not yet */
+    assert_int_equal(tu_events_count_state(cap, LO_EV_ZONE_ENTRY, LO_EVENT_CLOSED), 2);
+    assert_int_equal(tu_events_count_state(cap, LO_EV_ZONE_EXIT, LO_EVENT_CLOSED), 1); /* INNER left, OUTER not yet */
     /* Evicted while inside OUTER with its dwell open: the dwell is closed. */
-    assert_int_equal(count(cap, LO_EV_ZONE_DWELL, LO_EVENT_OPEN), 2);
-    assert_int_equal(count(cap, LO_EV_ZONE_DWELL, LO_EVENT_CLOSED), 1);
+    assert_int_equal(tu_events_count_state(cap, LO_EV_ZONE_DWELL, LO_EVENT_OPEN), 2);
+    assert_int_equal(tu_events_count_state(cap, LO_EV_ZONE_DWELL, LO_EVENT_CLOSED), 1);
     lo_detect_on_evict(d, &v);
-    assert_int_equal(count(cap, LO_EV_ZONE_DWELL, LO_EVENT_CLOSED), 2);
+    assert_int_equal(tu_events_count_state(cap, LO_EV_ZONE_DWELL, LO_EVENT_CLOSED), 2);
     lo_detect_finish(d);
-    assert_int_equal(count(cap, LO_EV_ZONE_DWELL, LO_EVENT_ONGOING), 0);
+    assert_int_equal(tu_events_count_state(cap, LO_EV_ZONE_DWELL, LO_EVENT_ONGOING), 0);
     lo_detect_destroy(d);
     lo_zones_destroy(z);
     free(cap);
