@@ -716,8 +716,19 @@ static void cluster_point(lo_detector *d, dvessel *dv, const det_point *q)
         return;
     bool fresh = false;
     if (!st) {
-        if (!(st = site_new(d, d->spoof.cl_sites)))
+        /* As for circles: a cluster that closed here and is seen again is a new
+         * event from the time it is seen again (reports at or before the closed
+         * one's end were that event's), so the two never overlap or share an id. */
+        det_spoof_site *was = site_near(d->spoof.cl_sites, lat, lon, 0, d->cfg.cluster_radius_m, false, true);
+        if (was && q->t <= was->last)
             return;
+        if (was) {
+            if (start <= was->last)
+                start = q->t;
+            st = site_init(was);
+        } else if (!(st = site_new(d, d->spoof.cl_sites))) {
+            return;
+        }
         st->lat = lat;
         st->lon = lon;
         st->start = start;
@@ -1112,8 +1123,8 @@ static void sites_close(lo_detector *d, int64_t now, bool all, lo_event_state st
             if (!st->used || st->closed || (!all && now - st->last <= window))
                 continue;
             site_emit(d, st, k == 0 ? LO_EV_POSITION_CLUSTER : LO_EV_CIRCLE, state);
-            if (k == 1 && state == LO_EVENT_CLOSED)
-                st->closed = true; /* kept: a circle seen here again starts after it */
+            if (state == LO_EVENT_CLOSED)
+                st->closed = true; /* kept: a cluster or circle seen here again starts after it */
             else
                 st->used = false;
         }

@@ -539,6 +539,48 @@ static void test_circle_misfit_and_reopen(void **state)
     world_free(&w);
 }
 
+/* A position cluster closed by the data clock while its ships stay behind it
+ * at the point (receive times out of order across ships, as for circles: the
+ * finding 12 pattern): the closed id never opens again, and a cluster raised
+ * there again is another event starting after the first one's end. */
+static void test_cluster_reopen(void **state)
+{
+    (void)state;
+    world w;
+    world_init(&w, NULL, false);
+    /* 8 ships shown at one point, a report every 3 min from 0:00 to 0:30 */
+    for (int i = 0; i <= 10; i++)
+        for (int k = 0; k < 8; k++)
+            pos(&w, 273000100 + (uint32_t)k * 7, 70, T0 + i * 3 * MIN + k * SEC, 44.582 + k * 0.00002, 38.013, 0, 1);
+    elsewhere(&w, T0 + 70 * MIN);
+    const rec *r = NULL;
+    assert_int_equal(finals(&w.log, LO_EV_POSITION_CLUSTER, &r), 1);
+    assert_int_equal(r->state, LO_EVENT_CLOSED);
+    uint64_t id1 = r->id;
+    int64_t end1 = r->end;
+    /* the same ships at the same point, 0:33 to 1:03, behind the clock */
+    for (int i = 11; i <= 21; i++)
+        for (int k = 0; k < 8; k++)
+            pos(&w, 273000100 + (uint32_t)k * 7, 70, T0 + i * 3 * MIN + k * SEC, 44.582 + k * 0.00002, 38.013, 0, 1);
+    lo_detect_finish(w.d);
+    bool closed_seen = false;
+    unsigned reopened = 0;
+    for (unsigned i = 0; i < w.log.n; i++) {
+        const rec *x = &w.log.r[i];
+        if (x->type != LO_EV_POSITION_CLUSTER)
+            continue;
+        if (x->id == id1 && x->state != LO_EVENT_OPEN)
+            closed_seen = true;
+        else if (x->id == id1)
+            reopened += closed_seen;
+        else
+            assert_true(x->start > end1); /* a second cluster: after the first */
+    }
+    assert_true(closed_seen);
+    assert_int_equal(reopened, 0);
+    world_free(&w);
+}
+
 /* ---- speed mismatch ------------------------------------------------------------------------ */
 
 static void test_speed_mismatch(void **state)
@@ -645,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_cluster_anchorage),
         cmocka_unit_test(test_circle),
         cmocka_unit_test(test_circle_misfit_and_reopen),
+        cmocka_unit_test(test_cluster_reopen),
         cmocka_unit_test(test_speed_mismatch),
         cmocka_unit_test(test_mmsi_shared),
         cmocka_unit_test(test_evict_closes),
