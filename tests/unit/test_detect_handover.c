@@ -118,16 +118,8 @@ static lo_vessel *vessel(world *w, int i, uint32_t mmsi)
 
 static void point(world *w, lo_vessel *v, int64_t t, double lat, double lon)
 {
-    lo_track_point p;
-    memset(&p, 0, sizeof p);
-    p.mmsi = v->mmsi;
-    p.time_ms = t;
-    p.lat_udeg = (int32_t)lround(lat * 1e6);
-    p.lon_udeg = (int32_t)lround(lon * 1e6);
-    p.speed = 100;
+    lo_track_point p = tu_track_point(v, t, lat, lon);
     p.course = 0;
-    p.type = 1;
-    p.segment = 1;
     bool first = v->reports == 0;
     v->last = p;
     v->has_position = true;

@@ -42,16 +42,8 @@ static lo_detector *make(tu_events *cap)
 
 static void point(lo_detector *d, lo_vessel *v, int64_t t, double lat, double lon, uint8_t type)
 {
-    lo_track_point p;
-    memset(&p, 0, sizeof p);
-    p.mmsi = v->mmsi;
-    p.time_ms = t;
-    p.lat_udeg = (int32_t)lround(lat * 1e6);
-    p.lon_udeg = (int32_t)lround(lon * 1e6);
-    p.speed = 100;
-    p.course = 900;
+    lo_track_point p = tu_track_point(v, t, lat, lon);
     p.type = type;
-    p.segment = 1;
     bool first = v->reports == 0;
     v->last = p;
     v->has_position = true;

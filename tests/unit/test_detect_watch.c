@@ -167,16 +167,7 @@ static const int64_t T0 = 1712016000000; /* 2024-04-02T00:00:00Z */
 
 static void point(lo_detector *d, lo_vessel *v, int64_t t, double lat, double lon)
 {
-    lo_track_point p;
-    memset(&p, 0, sizeof p);
-    p.mmsi = v->mmsi;
-    p.time_ms = t;
-    p.lat_udeg = (int32_t)lround(lat * 1e6);
-    p.lon_udeg = (int32_t)lround(lon * 1e6);
-    p.speed = 100;
-    p.course = 900;
-    p.type = 1;
-    p.segment = 1;
+    lo_track_point p = tu_track_point(v, t, lat, lon);
     bool first = v->reports == 0;
     v->last = p;
     v->has_position = true;

@@ -83,17 +83,9 @@ static uint32_t g_segment = 1;
 
 static void point(lo_detector *d, lo_vessel *v, int64_t t, double lat, double lon)
 {
-    lo_track_point p;
-    memset(&p, 0, sizeof p);
-    p.mmsi = v->mmsi;
-    p.time_ms = t;
-    p.lat_udeg = (int32_t)lround(lat * 1e6);
-    p.lon_udeg = (int32_t)lround(lon * 1e6);
+    lo_track_point p = tu_track_point(v, t, lat, lon);
     p.speed = 120;
-    p.course = 900;
     p.heading = 90;
-    p.type = 1;
-    p.status = 0;
     p.segment = g_segment;
     bool first = v->reports == 0;
     v->last = p;

@@ -1,6 +1,7 @@
 /* testutil_detect.c - shared helpers of the detector unit tests. */
 #include "testutil_detect.h"
 
+#include <math.h>
 #include <string.h>
 
 
@@ -65,4 +66,19 @@ void tu_vessel_init(lo_vessel *v, uint32_t mmsi)
     v->mmsi = mmsi;
     v->kind = lo_station_kind_of(mmsi);
     v->flag_iso2 = lo_mid_iso2(lo_mmsi_mid(mmsi));
+}
+
+lo_track_point tu_track_point(const lo_vessel *v, int64_t t, double lat, double lon)
+{
+    lo_track_point p;
+    memset(&p, 0, sizeof p);
+    p.mmsi = v->mmsi;
+    p.time_ms = t;
+    p.lat_udeg = (int32_t)lround(lat * 1e6);
+    p.lon_udeg = (int32_t)lround(lon * 1e6);
+    p.speed = 100;
+    p.course = 900;
+    p.type = 1;
+    p.segment = 1;
+    return p;
 }

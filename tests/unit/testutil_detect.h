@@ -32,5 +32,8 @@ const lo_event *tu_events_last(const tu_events *c, lo_event_type t);
 void tu_enable_only(lo_detect_config *cfg, const lo_event_type *types, size_t n);
 /* A vessel heard for the first time: MMSI, its station kind and flag, nothing else. */
 void tu_vessel_init(lo_vessel *v, uint32_t mmsi);
+/* A type 1 position of v at t: 10 kn, course 90 degrees, segment 1 (a test
+ * changes what it needs). */
+lo_track_point tu_track_point(const lo_vessel *v, int64_t t, double lat, double lon);
 
 #endif
