@@ -2,6 +2,7 @@
  * of everything rejected and why. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <assert.h>
 #include <unistd.h>
 #include <errno.h>
 #include <getopt.h>
@@ -84,9 +85,7 @@ typedef struct decode_ctx {
     int read_rc;
     worker *direct;     /* one thread: the worker the stream's callbacks decode in */
     lo_stats rdec;      /* counted by the reading side when it decodes */
-    uint64_t rarmour_rejects;
     lo_message rmsg;    /* the reading side's message */
-    uint8_t rbits[LO_MAX_PAYLOAD_BYTES + 8]; /* its armour decoded (the stream defers it) */
     lo_json_opts rjson; /* the reading side's copy of the options */
     bool render;        /* the reading side writes this batch's messages out */
     bool render_alternate; /* tests: every other batch, whatever the backlog */
@@ -360,17 +359,10 @@ static void render_here(decode_ctx *c, const lo_payload *p)
 {
     lo_message *m = &c->rmsg;
     lo_reject why;
-    const uint8_t *bits = p->bits;
-    if (!bits) { /* deferred by the stream: checked as it is decoded */
-        uint32_t n = 0;
-        if (lo_armour_decode(p->armour, p->armour_len, c->rbits, &n)) {
-            c->rarmour_rejects++;
-            queue_decode_reject(c, LO_REJECT_BAD_PAYLOAD_CHAR, p);
-            return;
-        }
-        bits = c->rbits;
-    }
-    if (!decode_one(m, &c->rdec, bits, p->nbits, &why)) {
+    /* Always bits: the stream defers the armour only in decode-only runs
+     * (read_all), and those write nothing, so never render here. */
+    assert(p->bits != NULL);
+    if (!decode_one(m, &c->rdec, p->bits, p->nbits, &why)) {
         queue_decode_reject(c, why, p);
         return;
     }
@@ -762,8 +754,6 @@ int cmd_decode(int argc, char **argv)
     pthread_mutex_destroy(&c.turn_lock);
     pthread_cond_destroy(&c.turn_changed);
     bool rejects_lost = false;
-    for (uint64_t k = 0; k < c.rarmour_rejects; k++)
-        lo_stats_count_armour_reject(&c.total);
     for (int i = 0; i < nworkers; i++) {
         add_stats(&c.total, &ws[i].dec);
         for (uint64_t k = 0; k < ws[i].armour_rejects; k++)
